@@ -1,0 +1,33 @@
+"""AidWatch: did security-cooperation money change the outcomes it targeted?
+
+The public Python API. ``open_store()`` gives the sourced evidence base as pandas frames.
+"""
+
+from ._version import __version__
+from .errors import (
+    AidWatchError,
+    DataValidationError,
+    InputError,
+    SQLError,
+    StoreError,
+    UnknownSeriesError,
+)
+from .model import Event, FundingLine, Observation, Series, Source
+from .store import Store, open_store
+
+__all__ = [
+    "AidWatchError",
+    "DataValidationError",
+    "Event",
+    "FundingLine",
+    "InputError",
+    "Observation",
+    "SQLError",
+    "Series",
+    "Source",
+    "Store",
+    "StoreError",
+    "UnknownSeriesError",
+    "__version__",
+    "open_store",
+]

@@ -1,0 +1,291 @@
+"""The ``aidwatch`` command: a thin shell over the library.
+
+Every command opens the store, calls one library function and formats what it returns.
+Expected errors print one line (``error: …``) and exit 2 (bad input) or 1 (failure);
+``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.panel import Panel
+from rich.table import Table
+
+from . import console as c
+from ._version import __version__
+from .errors import AidWatchError
+from .export import FORMATS, export_snapshot
+from .model import STAGES
+from .money import BY_CHOICES, DEFLATOR_NOTE, funding_table
+from .settings import DATA_DIR
+from .store import Store, open_store
+from .validate import validate_data_dir
+
+app = typer.Typer(
+    help="AidWatch: did U.S.-Mexico security-cooperation money change the outcomes it "
+    "targeted? A sourced evidence base you can query, export and check claims against.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    add_completion=False,
+)
+data_app = typer.Typer(help="The evidence base: list, show, export and validate series.",
+                       no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+STATE: dict = {"db": None, "debug": False}
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+SnapshotOpt = Annotated[str | None, typer.Option(
+    "--snapshot", help="Read this snapshot id (default: the newest); see `aidwatch snapshots`.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"aidwatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    db: Annotated[Path | None, typer.Option(
+        "--db", envvar="AIDWATCH_DB",
+        help="DuckDB store file (default: user data directory).")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    STATE["db"] = db
+    STATE["debug"] = debug
+
+
+def store(snapshot: str | None = None, allow_files: bool = True) -> Store:
+    return open_store(STATE["db"], snapshot, allow_files=allow_files)
+
+
+# -- data ------------------------------------------------------------------------------------
+@data_app.command("list")
+def data_list(as_json: JsonOpt = False, snapshot: SnapshotOpt = None,
+              kind: Annotated[str | None, typer.Option(
+                  help="Only series of this kind: observation, panel, funding.")] = None) -> None:
+    """Every series: id, unit, geography, coverage, sources and status.
+
+    Example: aidwatch data list --kind panel
+    """
+    with store(snapshot) as s:
+        df = s.list_series()
+        if kind:
+            df = df[df["kind"] == kind]
+        if as_json:
+            c.print_json(c.frame_records(df))
+            return
+        table = Table(title=f"AidWatch evidence base — {len(df)} series", title_justify="left")
+        for col in ("id", "unit", "geo", "from", "to", "n", "status / stages", "sources"):
+            table.add_column(col, justify="right" if col == "n" else "left", overflow="fold")
+        for r in df.itertuples():
+            table.add_row(r.id, r.unit, r.geo, str(r.first_period), str(r.last_period),
+                          f"{r.n_obs:,}", ", ".join(r.statuses), ", ".join(r.sources))
+        c.out.print(table)
+        c.out.print(f"[dim]Snapshot {s.snapshot.snapshot_id} ({s.snapshot.kind}, data as of "
+                    f"{s.snapshot.data_date}) · store {s.path} · `aidwatch data show ID` for "
+                    "values and sources[/dim]")
+
+
+@data_app.command("show")
+def data_show(
+    series_id: Annotated[str, typer.Argument(help="Series id, e.g. mx.homicides.rate_per_100k")],
+    geo: Annotated[str | None, typer.Option(help="Geography code, for panel series.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First period (2010, FY2010, "
+                                                              "2019-01).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last period.")] = None,
+    by: Annotated[str | None, typer.Option(
+        help="Funding series: one column per " + "/".join(BY_CHOICES) + ".")] = None,
+    stage: Annotated[str | None, typer.Option(
+        help="Funding series: only this stage (" + ", ".join(STAGES) + ").")] = None,
+    constant_dollars: Annotated[int | None, typer.Option(
+        "--constant-dollars", help="Funding series: add constant dollars of this base year.")
+    ] = None,
+    cumulative: Annotated[bool, typer.Option(
+        help="Funding series: include multi-year cumulative figures.")] = False,
+    as_json: JsonOpt = False,
+    snapshot: SnapshotOpt = None,
+) -> None:
+    """One series as a table with a sparkline, its definition, sources and snapshot.
+
+    Examples: aidwatch data show mx.homicides.rate_per_100k;
+    aidwatch data show us.aid.mexico --by account --constant-dollars 2024
+    """
+    with store(snapshot) as s:
+        info = s.series_info(series_id)
+        if info.kind == "funding":
+            df = funding_table(s, series_id, by=by, stage=stage,
+                               constant_dollars=constant_dollars, include_cumulative=cumulative,
+                               start=start, end=end)
+            if as_json:
+                c.print_json([{"series_id": series_id, "unit": "USD", **r,
+                               "snapshot_id": s.snapshot.snapshot_id}
+                              for r in c.frame_records(df)])
+                return
+            _header(info)
+            c.print_frame(df.drop(columns=[x for x in ("recipient", "line_id", "note")
+                                           if x in df.columns]),
+                          units={col: "USD" for col in df.columns if col.startswith("amount")
+                                 or by is not None})
+            if constant_dollars:
+                c.out.print(f"[dim]{DEFLATOR_NOTE}[/dim]")
+            c.out.print("[dim]Figures from different documents or stages are not added "
+                        "together: several documents quote the same appropriation.[/dim]")
+            sources = s.funding(series_id, include_cumulative=True)["source_id"]
+            c.out.print(c.source_footer(s, sources))
+            return
+        df = s.series(series_id, geo=geo, start=start, end=end)
+        if as_json:
+            c.print_json([{"series_id": series_id, "unit": info.unit, **r,
+                           "snapshot_id": s.snapshot.snapshot_id}
+                          for r in c.frame_records(df)])
+            return
+        _header(info)
+        if info.kind == "panel" and not geo:
+            _print_panel(df, info.unit)
+        else:
+            c.print_frame(df[["period", "value", "status", "source_id", "note"]]
+                          .rename(columns={"value": info.unit}), units={info.unit: info.unit})
+            c.out.print(f"{c.sparkline(df['value'].tolist())}  "
+                        f"{df['period'].iloc[0] if len(df) else ''}–"
+                        f"{df['period'].iloc[-1] if len(df) else ''}")
+        c.out.print(c.source_footer(s, df["source_id"]))
+
+
+def _header(info) -> None:
+    c.out.print(Panel(f"[bold]{info.name}[/bold]\n{info.series_id} · {info.unit} · "
+                      f"{info.geo} · {info.frequency}\n[dim]{info.definition}[/dim]",
+                      expand=False))
+
+
+def _print_panel(df, unit: str) -> None:
+    table = Table(title="By geography (use --geo CODE for one)", title_justify="left")
+    for col in ("geo", "from", "to", "latest", "trend"):
+        table.add_column(col, justify="right" if col == "latest" else "left")
+    for geo, part in df.groupby("geo", sort=True):
+        table.add_row(geo, part["period"].iloc[0], part["period"].iloc[-1],
+                      c.format_value(part["value"].iloc[-1], unit),
+                      c.sparkline(part["value"].tolist()[-40:]))
+    c.out.print(table)
+
+
+@data_app.command("export")
+def data_export(
+    fmt: Annotated[str, typer.Option("--format", help="csv, parquet or datapackage.")] = "csv",
+    out: Annotated[Path, typer.Option("--out", help="Directory to write into.")] = Path(
+        "aidwatch-export"),
+    snapshot: SnapshotOpt = None,
+) -> None:
+    """Write every table of a snapshot (with sources) as CSV, Parquet or a Data Package."""
+    started = time.perf_counter()
+    with store(snapshot) as s:
+        files = export_snapshot(s, out, fmt if fmt in FORMATS else fmt)
+        c.err.print(f"wrote {len(files)} files to {out} (snapshot {s.snapshot.snapshot_id}, "
+                    f"{time.perf_counter() - started:.1f}s)")
+        for f in files:
+            c.out.print(str(f))
+
+
+@data_app.command("validate")
+def data_validate(
+    data_dir: Annotated[Path, typer.Option(
+        "--data-dir", help="Directory of CSV files + datapackage.json (default: the embedded "
+        "data).")] = DATA_DIR,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check schema, units, ranges, keys and provenance; print problems or OK.
+
+    Exit code 1 when there are problems.
+    """
+    problems = validate_data_dir(data_dir)
+    if as_json:
+        c.print_json([{"file": p.file, "line": p.line, "field": p.field, "message": p.message}
+                      for p in problems])
+    elif problems:
+        for p in problems:
+            c.out.print(str(p), markup=False)
+        c.err.print(f"{len(problems)} problem(s) in {data_dir}")
+    else:
+        c.out.print(f"OK: {data_dir} is valid")
+    if problems:
+        raise typer.Exit(1)
+
+
+# -- top-level read commands ----------------------------------------------------------------
+@app.command("events")
+def events(
+    start: Annotated[str | None, typer.Option("--from", help="First year or date.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last year or date.")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only events of this kind.")] = None,
+    as_json: JsonOpt = False,
+    snapshot: SnapshotOpt = None,
+) -> None:
+    """The dated timeline of the relationship, with sources.
+
+    Example: aidwatch events --from 2018 --to 2024
+    """
+    with store(snapshot) as s:
+        df = s.events(start, end, kind)
+        if as_json:
+            c.print_json(c.frame_records(df))
+            return
+        c.print_frame(df[["date", "precision", "kind", "title", "source_id"]],
+                      title=f"{len(df)} events")
+        c.out.print(c.source_footer(s, df["source_id"]))
+
+
+@app.command("sources")
+def sources(as_json: JsonOpt = False, snapshot: SnapshotOpt = None) -> None:
+    """Every source the evidence base cites: publisher, title, URL, table, retrieval date."""
+    with store(snapshot) as s:
+        df = s.sources()
+        if as_json:
+            c.print_json(c.frame_records(df))
+            return
+        c.print_frame(df[["source_id", "publisher", "title", "retrieved", "licence"]])
+
+
+@app.command("sql")
+def sql(
+    query: Annotated[str, typer.Argument(help="A SELECT over snapshots, sources, series, "
+                                              "observations, funding, events, current_*.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Read-only SQL over the store (writes and file access are refused).
+
+    Example: aidwatch sql "select period, value from current_observations
+    where series_id = 'mx.homicides.rate_per_100k' order by period"
+    """
+    with store(allow_files=False) as s:
+        df = s.sql(query)
+        if as_json:
+            c.print_json(c.frame_records(df))
+        else:
+            c.print_frame(df)
+
+
+def main() -> None:
+    """Entry point: run the app, turning expected errors into one-line messages."""
+    try:
+        app()
+    except AidWatchError as exc:
+        if STATE["debug"]:
+            raise
+        c.err.print(f"error: {exc}", markup=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        c.err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

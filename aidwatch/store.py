@@ -1,0 +1,442 @@
+"""The DuckDB store: schema, the atomic build from the embedded data, snapshots, reads.
+
+The store is a single DuckDB file (``--db PATH``, ``$AIDWATCH_DB`` or the user data
+directory). It is built from ``aidwatch/data`` on first use and rebuilt whenever those files
+change; the build writes a temporary file next to the target and renames it into place, so a
+failed or interrupted build never leaves a half-written store. Every table carries a
+``snapshot_id``: the embedded data is one snapshot, and each refresh adds another.
+Reads go through a read-only connection.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from . import settings
+from ._version import __version__
+from .errors import (
+    DataValidationError,
+    InputError,
+    SQLError,
+    StoreError,
+    UnknownSeriesError,
+)
+from .model import Series, Source, parse_period
+from .validate import EvidenceBase, data_hash, load_evidence
+
+SCHEMA_VERSION = 1
+EMBEDDED = "embedded"
+
+DDL = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE snapshots (
+    snapshot_id TEXT PRIMARY KEY, created_at TIMESTAMP NOT NULL, kind TEXT NOT NULL,
+    data_date DATE, data_hash TEXT NOT NULL, aidwatch_version TEXT NOT NULL,
+    source_hashes JSON, note TEXT);
+CREATE TABLE sources (
+    snapshot_id TEXT NOT NULL, source_id TEXT NOT NULL, publisher TEXT, title TEXT, url TEXT,
+    table_ref TEXT, retrieved DATE, licence TEXT, via TEXT, notes TEXT,
+    PRIMARY KEY (snapshot_id, source_id));
+CREATE TABLE series (
+    snapshot_id TEXT NOT NULL, series_id TEXT NOT NULL, name TEXT, unit TEXT, frequency TEXT,
+    geo TEXT, kind TEXT, definition TEXT, default_source_id TEXT, min_value DOUBLE,
+    max_value DOUBLE, valid_from INTEGER, valid_to INTEGER, selector TEXT,
+    PRIMARY KEY (snapshot_id, series_id));
+CREATE TABLE observations (
+    snapshot_id TEXT NOT NULL, series_id TEXT NOT NULL, geo TEXT NOT NULL, period TEXT NOT NULL,
+    period_start DATE NOT NULL, value DOUBLE NOT NULL, status TEXT NOT NULL,
+    source_id TEXT NOT NULL, note TEXT,
+    PRIMARY KEY (snapshot_id, series_id, geo, period));
+CREATE TABLE funding (
+    snapshot_id TEXT NOT NULL, line_id TEXT NOT NULL, donor TEXT, recipient TEXT, program TEXT,
+    account TEXT, fy_start INTEGER, fy_end INTEGER, stage TEXT, amount_usd DOUBLE,
+    approximate TEXT, source_id TEXT, vehicle TEXT, note TEXT,
+    PRIMARY KEY (snapshot_id, line_id));
+CREATE TABLE events (
+    snapshot_id TEXT NOT NULL, event_id TEXT NOT NULL, date TEXT, precision TEXT, kind TEXT,
+    actors TEXT, title TEXT, description TEXT, source_id TEXT,
+    PRIMARY KEY (snapshot_id, event_id));
+CREATE VIEW latest_snapshot AS
+    SELECT * FROM snapshots ORDER BY created_at DESC, snapshot_id DESC LIMIT 1;
+"""
+TABLES = ("sources", "series", "observations", "funding", "events")
+# Views over the newest snapshot, for people writing SQL by hand.
+CURRENT_VIEWS = "\n".join(
+    f"CREATE VIEW current_{t} AS SELECT * EXCLUDE (snapshot_id) FROM {t} "
+    f"WHERE snapshot_id = (SELECT snapshot_id FROM latest_snapshot);"
+    for t in TABLES
+)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    snapshot_id: str
+    created_at: str
+    kind: str
+    data_date: str | None
+    data_hash: str
+
+
+def _frames(base: EvidenceBase, snapshot_id: str) -> dict[str, pd.DataFrame]:
+    """The parsed tables as frames shaped like the store's tables."""
+    series_freq = {r["series_id"]: r["frequency"] for r in base.rows("series")}
+    frames = {}
+    for kind in TABLES:
+        rows = [{k: v for k, v in r.items() if not k.startswith("_")} for r in base.rows(kind)]
+        df = pd.DataFrame(rows)
+        if kind == "observations" and not df.empty:
+            df["period_start"] = [parse_period(p, series_freq[s])
+                                  for p, s in zip(df["period"], df["series_id"], strict=True)]
+        if kind == "sources":
+            df = df.rename(columns={"table": "table_ref"})
+        df.insert(0, "snapshot_id", snapshot_id)
+        frames[kind] = df
+    return frames
+
+
+def insert_snapshot(con: duckdb.DuckDBPyConnection, base: EvidenceBase, snapshot_id: str,
+                    kind: str, digest: str, note: str = "") -> None:
+    """Write one complete snapshot (all five tables) inside the caller's transaction."""
+    retrieved = [r["retrieved"] for r in base.rows("sources") if r.get("retrieved")]
+    con.execute(
+        "INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [snapshot_id, datetime.now(UTC).replace(tzinfo=None), kind,
+         max(retrieved) if retrieved else None, digest, __version__,
+         json.dumps(base.file_hashes, sort_keys=True), note],
+    )
+    for table, df in _frames(base, snapshot_id).items():
+        if df.shape[1] <= 1:
+            continue
+        cols = ", ".join(df.columns)
+        con.register("_frame", df)
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _frame")
+        con.unregister("_frame")
+
+
+def build_store(path: Path, data_dir: Path | None = None) -> Path:
+    """Build the store at ``path`` from a data directory, atomically.
+
+    The new store is written to a temporary file beside ``path`` and renamed over it only when
+    complete. Snapshots added by refreshes in an existing store are carried over.
+    """
+    data_dir = data_dir or settings.DATA_DIR
+    base, problems = load_evidence(data_dir)
+    if problems:
+        raise DataValidationError(problems)
+    digest = data_hash(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".building", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # DuckDB wants to create the file itself
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute("BEGIN")
+            con.execute(DDL)
+            con.execute(CURRENT_VIEWS)
+            con.execute("INSERT INTO meta VALUES ('schema_version', ?), ('embedded_hash', ?)",
+                        [str(SCHEMA_VERSION), digest])
+            insert_snapshot(con, base, f"{EMBEDDED}-{digest[:10]}", EMBEDDED, digest,
+                            "built from the data shipped with AidWatch " + __version__)
+            if path.exists():
+                _carry_over_refreshes(con, path)
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, path)
+    except BaseException:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _carry_over_refreshes(con: duckdb.DuckDBPyConnection, old: Path) -> None:
+    try:
+        con.execute(f"ATTACH '{old}' AS old (READ_ONLY)")
+    except duckdb.Error:
+        return  # an unreadable old store has nothing to carry over
+    try:
+        version = con.execute(
+            "SELECT value FROM old.meta WHERE key = 'schema_version'").fetchone()
+        if version and version[0] == str(SCHEMA_VERSION):
+            for table in ("snapshots", *TABLES):
+                con.execute(f"INSERT INTO {table} SELECT * FROM old.{table} WHERE snapshot_id IN "
+                            f"(SELECT snapshot_id FROM old.snapshots WHERE kind <> '{EMBEDDED}')")
+    except duckdb.Error:
+        pass  # an old store with another layout: its refreshes cannot be carried over
+    finally:
+        con.execute("DETACH old")
+
+
+def _needs_build(path: Path, data_dir: Path) -> bool:
+    if not path.exists():
+        return True
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return True
+    try:
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    except duckdb.Error:
+        return True
+    finally:
+        con.close()
+    return (meta.get("schema_version") != str(SCHEMA_VERSION)
+            or meta.get("embedded_hash") != data_hash(data_dir))
+
+
+def open_store(path: str | Path | None = None, snapshot: str | None = None, *,
+               data_dir: Path | None = None, allow_files: bool = True) -> Store:
+    """Open the evidence base, building or rebuilding it from the embedded data if needed.
+
+    Args:
+        path: the DuckDB file (default: ``$AIDWATCH_DB`` or the user data directory).
+        snapshot: a snapshot id to read (default: the newest).
+        allow_files: False locks the connection out of the file system (for untrusted SQL).
+
+    Example:
+        >>> store = open_store()
+        >>> store.series("us.overdose_deaths.total").tail(1)
+    """
+    path = Path(path) if path else settings.default_db_path()
+    data_dir = data_dir or settings.DATA_DIR
+    if _needs_build(path, data_dir):
+        build_store(path, data_dir)
+    config = {} if allow_files else {"enable_external_access": False}
+    try:
+        con = duckdb.connect(str(path), read_only=True, config=config)
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot open the store {path}: {exc}",
+                         "close other programs using it, or pass --db another path") from None
+    return Store(con, path, snapshot)
+
+
+class Store:
+    """Read access to one snapshot of the evidence base."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path,
+                 snapshot: str | None = None) -> None:
+        self.con = con
+        self.path = path
+        self.snapshot = self._resolve_snapshot(snapshot)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- snapshots -------------------------------------------------------------------------
+    def snapshots(self) -> pd.DataFrame:
+        """Every snapshot, newest first."""
+        return self.con.execute(
+            "SELECT snapshot_id, created_at, kind, data_date, data_hash, aidwatch_version, note "
+            "FROM snapshots ORDER BY created_at DESC, snapshot_id DESC").df()
+
+    def _resolve_snapshot(self, snapshot: str | None) -> Snapshot:
+        if snapshot is None:
+            row = self.con.execute("SELECT snapshot_id, created_at, kind, data_date, data_hash "
+                                   "FROM latest_snapshot").fetchone()
+        else:
+            row = self.con.execute(
+                "SELECT snapshot_id, created_at, kind, data_date, data_hash FROM snapshots "
+                "WHERE snapshot_id = ? OR snapshot_id LIKE ? ORDER BY created_at DESC",
+                [snapshot, snapshot + "%"]).fetchone()
+        if row is None:
+            known = [r[0] for r in self.con.execute("SELECT snapshot_id FROM snapshots")]
+            raise InputError(f"unknown snapshot {snapshot!r}",
+                             "known: " + ", ".join(known) if known else "the store is empty")
+        return Snapshot(row[0], str(row[1]), row[2], str(row[3]) if row[3] else None, row[4])
+
+    def _q(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        return self.con.execute(sql, [self.snapshot.snapshot_id, *(params or [])]).df()
+
+    # -- series ----------------------------------------------------------------------------
+    def series_ids(self) -> list[str]:
+        return [r[0] for r in self.con.execute(
+            "SELECT series_id FROM series WHERE snapshot_id = ? ORDER BY series_id",
+            [self.snapshot.snapshot_id]).fetchall()]
+
+    def series_info(self, series_id: str) -> Series:
+        """The definition of one series; unknown ids raise with the closest known ids."""
+        df = self._q("SELECT * EXCLUDE (snapshot_id) FROM series WHERE snapshot_id = ? "
+                     "AND series_id = ?", [series_id])
+        if df.empty:
+            raise UnknownSeriesError(series_id, self.suggest(series_id))
+        row = df.iloc[0].to_dict()
+        return Series(**{k: (None if pd.isna(v) else v) if not isinstance(v, str) else v
+                         for k, v in row.items()})
+
+    def suggest(self, series_id: str, n: int = 3) -> list[str]:
+        ids = self.series_ids()
+        close = difflib.get_close_matches(series_id, ids, n=n, cutoff=0.5)
+        prefix = [i for i in ids if i.startswith(series_id + ".") and i not in close]
+        return (close + prefix)[:n]
+
+    def list_series(self) -> pd.DataFrame:
+        """One row per series: id, name, unit, geo, frequency, kind, coverage and sources."""
+        return self._q("""
+            WITH o AS (
+                SELECT series_id, min(period_start) AS s, max(period_start) AS e,
+                       arg_min(period, period_start) AS first_period,
+                       arg_max(period, period_start) AS last_period,
+                       count(*) AS n, count(DISTINCT geo) AS n_geo,
+                       list(DISTINCT source_id ORDER BY source_id) AS sources,
+                       list(DISTINCT status ORDER BY status) AS statuses
+                FROM observations WHERE snapshot_id = $1 GROUP BY series_id)
+            SELECT s.series_id AS id, s.name, s.unit, s.geo, s.frequency, s.kind,
+                   o.first_period, o.last_period, coalesce(o.n, 0) AS n_obs, o.n_geo,
+                   coalesce(o.sources, [s.default_source_id]) AS sources,
+                   coalesce(o.statuses, []) AS statuses
+            FROM series s LEFT JOIN o USING (series_id)
+            WHERE s.snapshot_id = $1
+            ORDER BY s.series_id""").pipe(self._fill_funding_coverage)
+
+    def _fill_funding_coverage(self, df: pd.DataFrame) -> pd.DataFrame:
+        for i, row in df[df["kind"] == "funding"].iterrows():
+            lines = self.funding(row["id"], include_cumulative=True)
+            if lines.empty:
+                continue
+            df.at[i, "first_period"] = f"FY{int(lines['fy_start'].min())}"
+            df.at[i, "last_period"] = f"FY{int(lines['fy_end'].max())}"
+            df.at[i, "n_obs"] = len(lines)
+            df.at[i, "sources"] = sorted(lines["source_id"].unique())
+            df.at[i, "statuses"] = sorted(lines["stage"].unique())
+        return df
+
+    def series(self, series_id: str, geo: str | None = None, start: str | None = None,
+               end: str | None = None) -> pd.DataFrame:
+        """Observations of one series: period, value, status, source_id (and geo, note).
+
+        For a funding series (``us.aid.mexico...``) the funding lines are returned instead;
+        see ``funding``. ``start``/``end`` are periods in the series' own notation.
+        """
+        info = self.series_info(series_id)
+        if info.kind == "funding":
+            return self.funding(series_id)
+        sql = ("SELECT period, value, status, source_id, geo, note, period_start "
+               "FROM observations WHERE snapshot_id = ? AND series_id = ?")
+        params: list = [series_id]
+        if geo:
+            sql += " AND geo = ?"
+            params.append(geo)
+        for bound, op in ((start, ">="), (end, "<=")):
+            if bound:
+                try:
+                    sql += f" AND period_start {op} ?"
+                    params.append(parse_period(str(bound), info.frequency))
+                except ValueError as exc:
+                    raise InputError(str(exc), f"{info.series_id} is {info.frequency}") from None
+        df = self._q(sql + " ORDER BY geo, period_start", params)
+        if geo and df.empty:
+            geos = self._q("SELECT DISTINCT geo FROM observations WHERE snapshot_id = ? AND "
+                           "series_id = ? ORDER BY geo", [series_id])["geo"].tolist()
+            if geo not in geos:
+                raise InputError(f"{series_id} has no geography {geo!r}",
+                                 "known: " + ", ".join(geos[:40]))
+        return df.drop(columns="period_start").reset_index(drop=True)
+
+    # -- funding ---------------------------------------------------------------------------
+    def funding(self, series_id: str = "us.aid.mexico", *, stage: str | None = None,
+                include_cumulative: bool = False) -> pd.DataFrame:
+        """Funding lines selected by a funding series (nominal USD, one row per line)."""
+        info = self.series_info(series_id)
+        if info.kind != "funding":
+            raise InputError(f"{series_id} is not a funding series",
+                             "funding series: " + ", ".join(self._funding_ids()))
+        sql = "SELECT * EXCLUDE (snapshot_id) FROM funding WHERE snapshot_id = ?"
+        params: list = []
+        for clause in filter(None, (info.selector or "").split(";")):
+            fld, _, values = clause.partition("=")
+            options = values.split("|")
+            sql += f" AND {fld.strip()} IN ({', '.join('?' * len(options))})"
+            params.extend(options)
+        if stage:
+            sql += " AND stage = ?"
+            params.append(stage)
+        if not include_cumulative:
+            sql += " AND fy_start = fy_end"
+        return self._q(sql + " ORDER BY fy_start, fy_end, stage, program, account, line_id",
+                       params)
+
+    def _funding_ids(self) -> list[str]:
+        return [r[0] for r in self.con.execute(
+            "SELECT series_id FROM series WHERE snapshot_id = ? AND kind = 'funding'",
+            [self.snapshot.snapshot_id]).fetchall()]
+
+    def deflator(self, base_year: int) -> pd.Series:
+        """Multipliers to constant ``base_year`` dollars by year, from the store's CPI-U."""
+        cpi = self.series("us.cpi_u.annual")
+        cpi["year"] = cpi["period"].astype(int)
+        cpi = cpi.set_index("year")["value"]
+        if base_year not in cpi.index:
+            raise InputError(f"no CPI-U annual average for {base_year} in the store",
+                             f"pick a year in {cpi.index.min()}-{cpi.index.max()}")
+        return cpi[base_year] / cpi
+
+    # -- events and sources ----------------------------------------------------------------
+    def events(self, start: str | None = None, end: str | None = None,
+               kind: str | None = None) -> pd.DataFrame:
+        """The dated timeline, oldest first; ``start``/``end`` are years or ISO dates."""
+        sql = "SELECT * EXCLUDE (snapshot_id) FROM events WHERE snapshot_id = ?"
+        params: list = []
+        if start:
+            sql += " AND date >= ?"
+            params.append(str(start))
+        if end:
+            sql += " AND date <= ?"
+            params.append(str(end) + ("-12-31" if len(str(end)) == 4 else ""))
+        if kind:
+            sql += " AND kind = ?"
+            params.append(kind)
+        return self._q(sql + " ORDER BY date, event_id", params)
+
+    def sources(self, ids: list[str] | None = None) -> pd.DataFrame:
+        sql = "SELECT * EXCLUDE (snapshot_id) FROM sources WHERE snapshot_id = ?"
+        params: list = []
+        if ids is not None:
+            if not ids:
+                return self._q(sql + " AND false")
+            sql += f" AND source_id IN ({', '.join('?' * len(ids))})"
+            params = list(ids)
+        return self._q(sql + " ORDER BY source_id", params)
+
+    def source(self, source_id: str) -> Source:
+        df = self.sources([source_id])
+        if df.empty:
+            raise InputError(f"unknown source {source_id!r}")
+        row = df.iloc[0]
+        return Source(source_id=row["source_id"], publisher=row["publisher"],
+                      title=row["title"], url=row["url"], table=row["table_ref"] or "",
+                      retrieved=str(row["retrieved"]), licence=row["licence"],
+                      via=row["via"] or "", notes=row["notes"] or "")
+
+    # -- SQL -------------------------------------------------------------------------------
+    def sql(self, query: str) -> pd.DataFrame:
+        """Run read-only SQL against the store; writes and bad SQL raise ``SQLError``."""
+        try:
+            result = self.con.execute(query)
+        except duckdb.Error as exc:
+            message = str(exc).splitlines()[0]
+            raise SQLError(f"SQL rejected: {message}",
+                           "the store is read-only; tables: snapshots, sources, series, "
+                           "observations, funding, events (and current_* views)") from None
+        if result.description is None:
+            return pd.DataFrame()
+        return result.df()
