@@ -259,7 +259,7 @@ class Store:
                 "WHERE snapshot_id = ? OR snapshot_id LIKE ? ORDER BY created_at DESC",
                 [snapshot, snapshot + "%"]).fetchone()
         if row is None:
-            known = [r[0] for r in self.con.execute("SELECT snapshot_id FROM snapshots")]
+            known = [r[0] for r in self.con.execute("SELECT snapshot_id FROM snapshots").fetchall()]
             raise InputError(f"unknown snapshot {snapshot!r}",
                              "known: " + ", ".join(known) if known else "the store is empty")
         return Snapshot(row[0], str(row[1]), row[2], str(row[3]) if row[3] else None, row[4])
