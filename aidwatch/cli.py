@@ -151,7 +151,7 @@ def data_show(
             return
         _header(info)
         if info.kind == "panel" and not geo:
-            _print_panel(df, info.unit)
+            _print_panel(df, info.unit, s.geo_names())
         else:
             c.print_frame(df[["period", "value", "status", "source_id", "note"]]
                           .rename(columns={"value": info.unit}), units={info.unit: info.unit})
@@ -167,12 +167,12 @@ def _header(info) -> None:
                       expand=False))
 
 
-def _print_panel(df, unit: str) -> None:
+def _print_panel(df, unit: str, names: dict[str, str]) -> None:
     table = Table(title="By geography (use --geo CODE for one)", title_justify="left")
-    for col in ("geo", "from", "to", "latest", "trend"):
+    for col in ("geo", "name", "from", "to", "latest", "trend"):
         table.add_column(col, justify="right" if col == "latest" else "left")
     for geo, part in df.groupby("geo", sort=True):
-        table.add_row(geo, part["period"].iloc[0], part["period"].iloc[-1],
+        table.add_row(geo, names.get(geo, ""), part["period"].iloc[0], part["period"].iloc[-1],
                       c.format_value(part["value"].iloc[-1], unit),
                       c.sparkline(part["value"].tolist()[-40:]))
     c.out.print(table)

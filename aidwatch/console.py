@@ -31,6 +31,9 @@ def format_value(value: Any, unit: str = "") -> str:
     """A number as people read it: thousands separators for counts, up to 6 digits else."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.strftime("%Y-%m-%d" if value == value.normalize() else "%Y-%m-%d %H:%M") \
+            if isinstance(value, pd.Timestamp) else value.isoformat(sep=" ", timespec="minutes")
     if isinstance(value, int | float | np.integer | np.floating):
         if unit in COUNT_UNITS or (float(value).is_integer() and abs(value) >= 1000):
             return f"{value:,.0f}"

@@ -33,7 +33,7 @@ from .errors import (
 from .model import Series, Source, parse_period
 from .validate import EvidenceBase, data_hash, load_evidence
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 EMBEDDED = "embedded"
 
 DDL = """
@@ -65,10 +65,13 @@ CREATE TABLE events (
     snapshot_id TEXT NOT NULL, event_id TEXT NOT NULL, date TEXT, precision TEXT, kind TEXT,
     actors TEXT, title TEXT, description TEXT, source_id TEXT,
     PRIMARY KEY (snapshot_id, event_id));
+CREATE TABLE geos (
+    snapshot_id TEXT NOT NULL, geo TEXT NOT NULL, name TEXT, level TEXT, source_id TEXT,
+    PRIMARY KEY (snapshot_id, geo));
 CREATE VIEW latest_snapshot AS
     SELECT * FROM snapshots ORDER BY created_at DESC, snapshot_id DESC LIMIT 1;
 """
-TABLES = ("sources", "series", "observations", "funding", "events")
+TABLES = ("sources", "series", "observations", "funding", "events", "geos")
 # Views over the newest snapshot, for people writing SQL by hand.
 CURRENT_VIEWS = "\n".join(
     f"CREATE VIEW current_{t} AS SELECT * EXCLUDE (snapshot_id) FROM {t} "
@@ -407,6 +410,11 @@ class Store:
             params.append(kind)
         return self._q(sql + " ORDER BY date, event_id", params)
 
+    def geo_names(self) -> dict[str, str]:
+        """Geography code → name (countries, U.S. states, Mexican states)."""
+        df = self._q("SELECT geo, name FROM geos WHERE snapshot_id = ?")
+        return dict(zip(df["geo"], df["name"], strict=True))
+
     def sources(self, ids: list[str] | None = None) -> pd.DataFrame:
         sql = "SELECT * EXCLUDE (snapshot_id) FROM sources WHERE snapshot_id = ?"
         params: list = []
@@ -440,3 +448,205 @@ class Store:
         if result.description is None:
             return pd.DataFrame()
         return result.df()
+
+
+# -- refresh support: rows of a snapshot, writing a snapshot, diffs -----------------------------
+def snapshot_rows(con: duckdb.DuckDBPyConnection, snapshot_id: str, table: str) -> list[dict]:
+    """One table of one snapshot as rows of text, with the columns of the data files."""
+    from .validate import SCHEMAS
+
+    cols = []
+    for name, typ, *_ in SCHEMAS[table]:
+        col = "table_ref" if (table == "sources" and name == "table") else name
+        cols.append(f"strftime({col}, '%Y-%m-%d')" if typ == "date" else col)
+    result = con.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE snapshot_id = ?",
+                         [snapshot_id])
+    names = [f[0] for f in SCHEMAS[table]]
+    types = [f[1] for f in SCHEMAS[table]]
+    out = []
+    for row in result.fetchall():
+        out.append({n: _text(v, t) for n, t, v in zip(names, types, row, strict=True)})
+    return out
+
+
+def _text(value: object, typ: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return str(value)
+
+
+def write_snapshot(path: Path, base: EvidenceBase, snapshot_id: str, kind: str, digest: str,
+                   note: str = "") -> str:
+    """Insert one complete snapshot in a single transaction on a read-write connection.
+
+    Returns the snapshot id actually used (a suffix is added if the id exists). Any failure
+    rolls back: the store is left exactly as it was.
+    """
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot open the store {path} for writing: "
+                         f"{str(exc).splitlines()[0]}",
+                         "close other programs using it (aidwatch web, notebooks)") from None
+    try:
+        existing = {r[0] for r in con.execute("SELECT snapshot_id FROM snapshots").fetchall()}
+        final_id, n = snapshot_id, 1
+        while final_id in existing:
+            n += 1
+            final_id = f"{snapshot_id}-{n}"
+        con.execute("BEGIN")
+        try:
+            insert_snapshot(con, base, final_id, kind, digest, note)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("CHECKPOINT")
+    except duckdb.Error as exc:
+        raise StoreError(f"writing snapshot {snapshot_id} failed, nothing was written: "
+                         f"{str(exc).splitlines()[0]}") from None
+    finally:
+        con.close()
+    return final_id
+
+
+def list_snapshots(store: Store) -> pd.DataFrame:
+    """Every snapshot, newest first, with row counts and per-source hashes."""
+    df = store.con.execute("""
+        SELECT s.snapshot_id, s.created_at, s.kind, s.data_date, s.data_hash,
+               s.aidwatch_version, s.note, s.source_hashes,
+               (SELECT count(*) FROM observations o WHERE o.snapshot_id = s.snapshot_id)
+                   AS n_observations,
+               (SELECT count(*) FROM funding f WHERE f.snapshot_id = s.snapshot_id)
+                   AS n_funding
+        FROM snapshots s ORDER BY s.created_at DESC, s.snapshot_id DESC""").df()
+    df["source_hashes"] = [json.loads(h) if isinstance(h, str) and h else {}
+                           for h in df["source_hashes"]]
+    df["latest"] = df["snapshot_id"] == store.con.execute(
+        "SELECT snapshot_id FROM latest_snapshot").fetchone()[0]
+    return df
+
+
+@dataclass
+class SnapshotDiff:
+    """What changed from snapshot ``a`` to snapshot ``b``.
+
+    ``observations`` has one row per (series_id, geo, period) that was added, removed,
+    revised (value changed) or changed status only; ``funding`` the same per line_id.
+    """
+
+    a: str
+    b: str
+    observations: pd.DataFrame
+    funding: pd.DataFrame
+
+    def summary(self) -> dict[str, int]:
+        o, f = self.observations, self.funding
+        return {
+            "added": int((o["change"] == "added").sum()),
+            "removed": int((o["change"] == "removed").sum()),
+            "revised": int((o["change"] == "revised").sum()),
+            "status_changed": int(o["status_changed"].sum()),
+            "funding_added": int((f["change"] == "added").sum()),
+            "funding_removed": int((f["change"] == "removed").sum()),
+            "funding_revised": int((f["change"] == "revised").sum()),
+        }
+
+    def by_series(self) -> pd.DataFrame:
+        """Counts of changes per series (observations)."""
+        o = self.observations
+        if o.empty:
+            return pd.DataFrame(columns=["series_id", "added", "removed", "revised",
+                                         "status_changed"])
+        g = o.groupby("series_id")
+        return pd.DataFrame({
+            "added": g["change"].apply(lambda s: int((s == "added").sum())),
+            "removed": g["change"].apply(lambda s: int((s == "removed").sum())),
+            "revised": g["change"].apply(lambda s: int((s == "revised").sum())),
+            "status_changed": g["status_changed"].sum().astype(int),
+        }).reset_index()
+
+
+def diff_frames(old_obs: pd.DataFrame, new_obs: pd.DataFrame, old_fund: pd.DataFrame,
+                new_fund: pd.DataFrame, a: str = "a", b: str = "b", *,
+                only_sources: set[str] | None = None, tolerance: float = 1e-9) -> SnapshotDiff:
+    """Compare two versions of the observations and funding tables (pure)."""
+    key = ["series_id", "geo", "period"]
+    cols = key + ["value", "status", "source_id"]
+    m = old_obs[cols].merge(new_obs[cols], on=key, how="outer", suffixes=("_old", "_new"),
+                            indicator=True)
+    if only_sources is not None:
+        m = m[m["source_id_old"].isin(only_sources) | m["source_id_new"].isin(only_sources)]
+    value_changed = ~_close(m["value_old"], m["value_new"], tolerance)
+    both = m["_merge"] == "both"
+    status_changed = both & (m["status_old"] != m["status_new"])
+    m = m.assign(change=None, status_changed=status_changed)
+    m.loc[m["_merge"] == "left_only", "change"] = "removed"
+    m.loc[m["_merge"] == "right_only", "change"] = "added"
+    m.loc[both & value_changed, "change"] = "revised"
+    m.loc[both & ~value_changed & status_changed, "change"] = "status"
+    obs = (m[m["change"].notna()].drop(columns="_merge")
+           .rename(columns={"value_old": "old_value", "value_new": "new_value",
+                            "status_old": "old_status", "status_new": "new_status",
+                            "source_id_old": "old_source", "source_id_new": "new_source"}))
+    obs = obs[["change", *key, "old_value", "new_value", "old_status", "new_status",
+               "old_source", "new_source", "status_changed"]]
+    obs = obs.sort_values(key).reset_index(drop=True)
+
+    fcols = ["line_id", "stage", "fy_start", "fy_end", "amount_usd", "source_id"]
+    f = old_fund[fcols].merge(new_fund[fcols], on="line_id", how="outer",
+                              suffixes=("_old", "_new"), indicator=True)
+    if only_sources is not None:
+        f = f[f["source_id_old"].isin(only_sources) | f["source_id_new"].isin(only_sources)]
+    fboth = f["_merge"] == "both"
+    fchanged = fboth & (~_close(f["amount_usd_old"], f["amount_usd_new"], tolerance)
+                        | (f["stage_old"] != f["stage_new"]))
+    f = f.assign(change=None)
+    f.loc[f["_merge"] == "left_only", "change"] = "removed"
+    f.loc[f["_merge"] == "right_only", "change"] = "added"
+    f.loc[fchanged, "change"] = "revised"
+    fund = pd.DataFrame({
+        "change": f["change"], "line_id": f["line_id"],
+        "stage": f["stage_new"].fillna(f["stage_old"]),
+        "fy_start": f["fy_start_new"].fillna(f["fy_start_old"]),
+        "old_amount": f["amount_usd_old"], "new_amount": f["amount_usd_new"],
+        "old_source": f["source_id_old"], "new_source": f["source_id_new"]})
+    fund = fund[fund["change"].notna()].sort_values("line_id").reset_index(drop=True)
+    return SnapshotDiff(a, b, obs, fund)
+
+
+def _close(x: pd.Series, y: pd.Series, tol: float) -> pd.Series:
+    x = pd.to_numeric(x)
+    y = pd.to_numeric(y)
+    return ((x - y).abs() <= tol * pd.concat([x.abs(), y.abs()], axis=1).max(axis=1).clip(
+        lower=1.0)).fillna(False)
+
+
+def diff_snapshots(store: Store, a: str | None = None, b: str | None = None) -> SnapshotDiff:
+    """Compare two snapshots of the store (default: the previous one against the newest).
+
+    Ids may be given by a unique prefix, as everywhere else.
+    """
+    ids = [r[0] for r in store.con.execute(
+        "SELECT snapshot_id FROM snapshots ORDER BY created_at DESC, snapshot_id DESC"
+    ).fetchall()]
+    if a is None or b is None:
+        if len(ids) < 2 and (a is None):
+            raise InputError("the store holds one snapshot: nothing to compare",
+                             "run `aidwatch refresh` first")
+        b = b or ids[0]
+        a = a or next(i for i in ids if i != store._resolve_snapshot(b).snapshot_id)
+    sa = store._resolve_snapshot(a).snapshot_id
+    sb = store._resolve_snapshot(b).snapshot_id
+
+    def obs(s: str) -> pd.DataFrame:
+        return store.con.execute("SELECT series_id, geo, period, value, status, source_id "
+                                 "FROM observations WHERE snapshot_id = ?", [s]).df()
+
+    def fund(s: str) -> pd.DataFrame:
+        return store.con.execute("SELECT line_id, stage, fy_start, fy_end, amount_usd, "
+                                 "source_id FROM funding WHERE snapshot_id = ?", [s]).df()
+
+    return diff_frames(obs(sa), obs(sb), fund(sa), fund(sb), sa, sb)

@@ -81,6 +81,12 @@ SCHEMAS: dict[str, list[Field]] = {
         ("vehicle", "str", False, "Appropriation act or budget document"),
         ("note", "str", False, "Caveats"),
     ],
+    "geos": [
+        ("geo", "str", True, "Code used in the geo column of observations"),
+        ("name", "str", True, "Name as the source spells it"),
+        ("level", "str", True, "country, us_state or mx_state"),
+        ("source_id", "str", True, "Source of the name and code"),
+    ],
     "events": [
         ("event_id", "str", True, "Identifier"),
         ("date", "str", True, "YYYY-MM-DD, YYYY-MM or YYYY, matching the precision"),
@@ -98,7 +104,9 @@ KEYS = {
     "observations": ("series_id", "geo", "period"),
     "funding": ("line_id",),
     "events": ("event_id",),
+    "geos": ("geo",),
 }
+GEO_LEVELS = ("country", "us_state", "mx_state")
 _DATE_BY_PRECISION = {
     "day": re.compile(r"^\d{4}-\d{2}-\d{2}$"),
     "month": re.compile(r"^\d{4}-\d{2}$"),
@@ -268,7 +276,15 @@ def _check_semantics(base: EvidenceBase, problems: list[Problem]) -> None:
             p(r, "min_value", "min_value is above max_value")
         if r["valid_from"] > r["valid_to"]:
             p(r, "valid_from", "valid_from is after valid_to")
+    geos = {r["geo"] for r in base.rows("geos")}
+    for r in base.rows("geos"):
+        if r["level"] not in GEO_LEVELS:
+            p(r, "level", f"unknown level {r['level']!r} (use {', '.join(GEO_LEVELS)})")
+        if r["source_id"] not in sources:
+            p(r, "source_id", f"unknown source {r['source_id']!r}")
     for r in base.rows("observations"):
+        if geos and r["geo"] not in geos:
+            p(r, "geo", f"unknown geography {r['geo']!r} (add it to geos.csv)")
         s = series.get(r["series_id"])
         if s is None:
             p(r, "series_id", f"unknown series {r['series_id']!r}")

@@ -10,8 +10,9 @@ means, sex and age are summed to state-month and national-month totals) and the
 annual CPI-U averages for 2014-2024 (mean of the 12 published months, BLS's own method),
 and each such row says so in its ``note``.
 
+It also writes ``geos.csv`` (codes and names of the countries and states in the panels).
 Hand-typed files (``sources.csv``, ``series.csv``, ``events.csv``, ``obs_*_typed.csv``,
-``funding_typed.csv``, ``geos.csv``) are not touched by this script.
+``funding_typed.csv``) are not touched by this script.
 """
 
 from __future__ import annotations
@@ -190,6 +191,22 @@ def build_sesnsp(shared: Path) -> None:
     write("obs_mx_homicide_victims_sesnsp.csv", OBS_FIELDS, rows)
 
 
+def build_geos(shared: Path) -> None:
+    rows = [dict(geo="US", name="United States", level="country", source_id="wb-wdi-population"),
+            dict(geo="MX", name="Mexico", level="country", source_id="wb-wdi-population")]
+    names = {r["iso3"]: r["country"] for r in read(shared / "wdi_population_total_SP.POP.TOTL.csv")}
+    rows += [dict(geo=c, name=names[c], level="country", source_id="wb-wdi-population")
+             for c in PANEL_COUNTRIES]
+    rows += [dict(geo=code, name=name, level="us_state", source_id="nchs-drug-poisoning-by-state")
+             for name, code in sorted(US_STATES.items(), key=lambda kv: kv[1])]
+    mx = {}
+    for r in read(shared / "sesnsp_victimas_homicidio_doloso_feminicidio_estado_mes_2015_2025.csv"):
+        mx["MX-" + r["cve_ent"].zfill(2)] = r["nombre_estado"]
+    rows += [dict(geo=g, name=n, level="mx_state", source_id="sesnsp-victimas-estatal")
+             for g, n in sorted(mx.items())]
+    write("geos.csv", ["geo", "name", "level", "source_id"], rows)
+
+
 def build_prices(shared: Path) -> None:
     rows = []
     for r in read(shared / "bls_cpi_u_monthly_nsa_2000_2024.csv"):
@@ -269,7 +286,7 @@ def build_funding(shared: Path) -> None:
 
 def table_kind(name: str) -> str:
     """The AidWatch table a data file holds, from its name."""
-    if name in ("sources.csv", "series.csv", "events.csv"):
+    if name in ("sources.csv", "series.csv", "events.csv", "geos.csv"):
         return name.removesuffix(".csv")
     if name.startswith("obs_"):
         return "observations"
@@ -282,7 +299,7 @@ def write_datapackage() -> None:
     sys.path.insert(0, str(ROOT))
     from aidwatch.validate import datapackage_descriptor
 
-    order = {"sources": 0, "series": 1, "observations": 2, "funding": 3, "events": 4}
+    order = {"sources": 0, "series": 1, "geos": 2, "observations": 3, "funding": 4, "events": 5}
     resources = sorted(((p.name, table_kind(p.name)) for p in OUT.glob("*.csv")),
                        key=lambda r: (order[r[1]], r[0]))
     sources = read(OUT / "sources.csv")
@@ -300,7 +317,7 @@ def main() -> None:
     args = ap.parse_args()
     if not args.datapackage_only:
         for step in (build_nida, build_nchs_states, build_wdi, build_sesnsp, build_prices,
-                     build_funding):
+                     build_funding, build_geos):
             step(args.shared)
     write_datapackage()
 

@@ -186,3 +186,17 @@ def test_period_round_trip(year, month):
 def test_bad_periods_raise(text, freq):
     with pytest.raises(ValueError):
         parse_period(text, freq)
+
+
+def test_unknown_geography_is_reported(tmp_path):
+    data = copy_data(tmp_path)
+    line = append_line(data / "obs_homicide_rates_wdi.csv",
+                       "intl.homicides.rate_per_100k,ZZZ,2000,5,final,wb-wdi-homicides,")
+    p = _one(_problems(data), "obs_homicide_rates_wdi.csv", "geo")
+    assert p.line == line and "unknown geography 'ZZZ'" in p.message
+
+
+def test_panel_geographies_have_names(store):
+    names = store.geo_names()
+    assert names["MX-09"] == "Ciudad de México" and names["COL"] == "Colombia"
+    assert names["TX"] == "Texas"
