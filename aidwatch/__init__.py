@@ -12,12 +12,14 @@ from .errors import (
     StoreError,
     UnknownSeriesError,
 )
+from .evaluate.estimate import Estimate
 from .model import Event, FundingLine, Observation, Series, Source
 from .store import Store, open_store
 
 __all__ = [
     "AidWatchError",
     "DataValidationError",
+    "Estimate",
     "Event",
     "FundingLine",
     "InputError",
