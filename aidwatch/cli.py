@@ -273,28 +273,132 @@ def sql(
             c.print_frame(df)
 
 
-# -- check -----------------------------------------------------------------------------------
-@app.command("check")
-def check(
-    paths: Annotated[list[str], typer.Argument(
-        help="Article files (.txt, .html), directories of them, or - for standard input.")],
-    as_json: Annotated[bool, typer.Option(
-        "--json", help="JSON Lines: one object per claim (keys in docs/claims.md).")] = False,
-    snapshot: SnapshotOpt = None,
+# -- refresh, snapshots, diff ----------------------------------------------------------------
+@app.command("refresh")
+def refresh(
+    sources: Annotated[list[str] | None, typer.Argument(
+        help="Sources to refresh (default: all): cdc, worldbank, inegi, sesnsp, "
+        "foreignassistance, fred, bls.")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Fetch and validate, show what would change, write nothing.")] = False,
+    list_only: Annotated[bool, typer.Option(
+        "--list", help="List the connectors, their keys and base URLs, and exit.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Check every number and date in articles against the evidence base.
+    """Fetch the public sources and write a new snapshot (the previous ones stay).
 
-    One row per claim: the sentence, what it asserts, the verdict (supported, approximately
-    right, contradicted, unverifiable), the reference value with its source, and why.
-    Exit code 0 whatever the verdicts; 2 when an input cannot be read.
-    Examples: aidwatch check article.html; aidwatch check DIR --json > out.jsonl
+    A source that fails (HTTP error, timeout, malformed payload, value out of range) is
+    reported and skipped; the others land. Exit code 1 when any source failed.
+    Example: aidwatch refresh worldbank cdc --dry-run
     """
-    from .claims.report import run_check
+    from rich.progress import BarColumn, Progress, TextColumn
 
-    with store(snapshot) as s:
-        unreadable = run_check(paths, s, as_json=as_json, out=c.out, err=c.err)
-    if unreadable:
-        raise typer.Exit(2)
+    from .sources import CONNECTORS, connector_table
+    from .sources import refresh as run_refresh
+
+    if list_only:
+        rows = connector_table()
+        if as_json:
+            c.print_json(rows)
+            return
+        table = Table(title="Connectors", title_justify="left")
+        for col in ("source", "title", "keys", "base URL (override)", "licence"):
+            table.add_column(col, overflow="fold")
+        for r in rows:
+            keys = ", ".join(r["keys"] + [k + " (optional)" for k in r["optional_keys"]])
+            table.add_row(r["source"], r["title"], keys or "none",
+                          f"{r['base_url']} ({r['env_base_url']})", r["licence"])
+        c.out.print(table)
+        return
+    marks = {"landed": "✓", "failed": "✗", "offline": "✗", "skipped": "–"}
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
+            "{task.completed}/{task.total}"), console=c.err, transient=True,
+            disable=as_json) as bar:
+        task = bar.add_task("refresh", total=len(sources or CONNECTORS))
+        report = run_refresh(
+            sources, db=STATE["db"], dry_run=dry_run,
+            on_event=lambda src, msg: bar.update(task, description=f"{src}: {msg}"[:90]),
+            on_source=lambda o: (bar.advance(task), None if as_json else c.err.print(
+                f"{marks[o.status]} {o.line()}", markup=False, soft_wrap=True)))
+    if as_json:
+        c.print_json(report.to_dict())
+    elif report.snapshot_id:
+        s = report.summary
+        c.out.print(f"snapshot {report.snapshot_id} written (previous: {report.previous}): "
+                    f"{s['added']} values added, {s['revised']} revised, {s['removed']} "
+                    f"removed, {s['status_changed']} status changes; `aidwatch diff` for "
+                    "details", markup=False)
+    elif dry_run and report.landed:
+        s = report.summary
+        c.out.print(f"dry run: would write a snapshot with {s['added']} values added, "
+                    f"{s['revised']} revised, {s['removed']} removed; nothing written",
+                    markup=False)
+    else:
+        c.err.print(f"no source landed; the store is unchanged (snapshot {report.previous})",
+                    markup=False, soft_wrap=True)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command("snapshots")
+def snapshots(as_json: JsonOpt = False) -> None:
+    """Every snapshot of the store, newest first (read an older one with --snapshot ID)."""
+    from .store import list_snapshots
+
+    with store() as s:
+        df = list_snapshots(s)
+        if as_json:
+            c.print_json(c.frame_records(df))
+            return
+        c.print_frame(df.assign(
+            latest=df["latest"].map({True: "*", False: ""}),
+            created_at=df["created_at"].astype(str).str[:19],
+            sources=[", ".join(k for k in h if k != "previous_snapshot")
+                     for h in df["source_hashes"]],
+        )[["latest", "snapshot_id", "created_at", "kind", "data_date", "n_observations",
+           "n_funding", "sources"]], title=f"{len(df)} snapshots in {s.path}")
+
+
+@app.command("diff")
+def diff(
+    a: Annotated[str | None, typer.Argument(help="Older snapshot id or prefix (default: the "
+                                                 "one before the newest).")] = None,
+    b: Annotated[str | None, typer.Argument(help="Newer snapshot id (default: the newest).")
+                 ] = None,
+    series: Annotated[str | None, typer.Option(help="Only series whose id starts with this.")
+                      ] = None,
+    limit: Annotated[int, typer.Option(help="Rows of changed values to show.")] = 40,
+    as_json: JsonOpt = False,
+) -> None:
+    """What changed between two snapshots: values added, removed, revised, status changes.
+
+    Example: aidwatch diff embedded 2026-11-29T1530
+    """
+    from .store import diff_snapshots
+
+    with store() as s:
+        d = diff_snapshots(s, a, b)
+        obs = d.observations
+        if series:
+            obs = obs[obs["series_id"].str.startswith(series)]
+            d = type(d)(d.a, d.b, obs, d.funding)
+        if as_json:
+            c.print_json({"a": d.a, "b": d.b, "summary": d.summary(),
+                          "observations": c.frame_records(obs),
+                          "funding": c.frame_records(d.funding)})
+            return
+        sm = d.summary()
+        c.out.print(f"{d.a} → {d.b}: {sm['added']} added, {sm['removed']} removed, "
+                    f"{sm['revised']} revised, {sm['status_changed']} status changes; funding "
+                    f"lines {sm['funding_added']} added, {sm['funding_removed']} removed, "
+                    f"{sm['funding_revised']} revised", markup=False)
+        if not obs.empty:
+            c.print_frame(d.by_series(), title="By series")
+            c.print_frame(obs.drop(columns="status_changed"), title="Changed values",
+                          max_rows=limit)
+        if not d.funding.empty:
+            c.print_frame(d.funding, title="Changed funding lines", units={
+                "old_amount": "USD", "new_amount": "USD"}, max_rows=limit)
 
 
 def main() -> None:

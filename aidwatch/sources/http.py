@@ -1,0 +1,298 @@
+"""The one HTTP client every connector uses: timeouts, retries, rate limits, a disk cache.
+
+* Timeouts on connect and read (``AIDWATCH_HTTP_TIMEOUT``, seconds, default 60).
+* Retries with exponential backoff on 429 and 5xx and on read timeouts; a ``Retry-After``
+  header is honoured (capped). ``AIDWATCH_HTTP_BACKOFF`` sets the first wait (default 1 s).
+* A minimum interval between requests to the same host (per connector), so a refresh never
+  exceeds a publisher's published rate limit.
+* Every successful response body is cached under ``<user data dir>/cache/<source>/``
+  (``AIDWATCH_CACHE_DIR`` overrides); the next request sends ``If-None-Match`` /
+  ``If-Modified-Since`` and a ``304`` is answered from the cache.
+* Secrets (API keys, tokens) never reach the cache file names, the cache metadata, messages
+  or the Source rows: callers pass them in ``secret_params``/``secret_path`` and get back a
+  ``Fetched`` whose ``url`` has them removed.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+
+from .. import settings
+from .._version import __version__
+from ..errors import AidWatchError
+
+USER_AGENT = f"aidwatch/{__version__} (+https://github.com/aidwatch; research use)"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class SourceError(AidWatchError):
+    """A source could not be fetched or its payload could not be used; names the source."""
+
+    def __init__(self, source: str, message: str, hint: str | None = None) -> None:
+        self.source = source
+        super().__init__(f"{source}: {message}", hint)
+
+
+class SourceOffline(SourceError):
+    """The publisher's host could not be reached at all (DNS, refused connection)."""
+
+
+class MissingKey(SourceError):
+    """A source needs a key from the environment that is not set."""
+
+
+def env_float(name: str, default: float) -> float:
+    try:
+        return float(os.environ[name])
+    except (KeyError, ValueError):
+        return default
+
+
+def cache_dir() -> Path:
+    """Where raw responses are kept: ``$AIDWATCH_CACHE_DIR`` or ``<user data dir>/cache``."""
+    if env := os.environ.get("AIDWATCH_CACHE_DIR"):
+        return Path(env).expanduser()
+    return settings.user_data_dir() / "cache"
+
+
+@dataclass
+class Fetched:
+    """One response body with where it came from (secrets removed from ``url``)."""
+
+    url: str
+    status: int
+    content: bytes
+    headers: dict[str, str]
+    from_cache: bool = False
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+@dataclass
+class HttpClient:
+    """Shared client. One instance per refresh; ``source`` names the caller in messages.
+
+    Args:
+        timeout: seconds for connect/read (default ``$AIDWATCH_HTTP_TIMEOUT`` or 60).
+        retries: attempts after the first one on 429/5xx/timeouts.
+        backoff: first wait in seconds, doubled each retry (``$AIDWATCH_HTTP_BACKOFF``).
+        max_wait: cap on any single wait, including a server's Retry-After.
+        on_event: called with (source, message) for progress display.
+        pace: multiplies every connector's minimum interval between requests (0 disables
+            pacing; for tests against a local server).
+    """
+
+    timeout: float = field(default_factory=lambda: env_float("AIDWATCH_HTTP_TIMEOUT", 60.0))
+    retries: int = 3
+    backoff: float = field(default_factory=lambda: env_float("AIDWATCH_HTTP_BACKOFF", 1.0))
+    max_wait: float = field(default_factory=lambda: env_float("AIDWATCH_HTTP_MAX_WAIT", 60.0))
+    cache: Path | None = None
+    on_event: Callable[[str, str], None] | None = None
+    transport: httpx.BaseTransport | None = None
+    sleep: Callable[[float], None] = time.sleep
+    pace: float = 1.0
+    _last_call: dict[str, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.cache = self.cache or cache_dir()
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 20.0)),
+            headers={"User-Agent": USER_AGENT}, follow_redirects=True,
+            transport=self.transport)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- public ----------------------------------------------------------------------------
+    def get(self, source: str, url: str, *, params: Mapping[str, str] | None = None,
+            secret_params: Mapping[str, str] | None = None, secret_path: str = "",
+            headers: Mapping[str, str] | None = None, min_interval: float = 0.0,
+            accept_statuses: tuple[int, ...] = ()) -> Fetched:
+        """GET ``url`` (+ ``secret_path`` appended, + params); returns the body or raises.
+
+        ``accept_statuses`` lists non-2xx statuses whose body the caller wants to read
+        (publishers that explain errors in the body, e.g. INEGI's 400 "no results").
+        """
+        return self._request(source, "GET", url, params=params, secret_params=secret_params,
+                             secret_path=secret_path, headers=headers, json_body=None,
+                             min_interval=min_interval, accept_statuses=accept_statuses)
+
+    def post_json(self, source: str, url: str, body: dict, *,
+                  secret_body: Mapping[str, str] | None = None,
+                  headers: Mapping[str, str] | None = None,
+                  min_interval: float = 0.0) -> Fetched:
+        """POST a JSON body (secret fields merged in but never cached or shown)."""
+        full = {**body, **(secret_body or {})}
+        return self._request(source, "POST", url, params=None, secret_params=None,
+                             secret_path="", headers=headers, json_body=(body, full),
+                             min_interval=min_interval, accept_statuses=())
+
+    # -- internals -------------------------------------------------------------------------
+    def _emit(self, source: str, message: str) -> None:
+        if self.on_event:
+            self.on_event(source, message)
+
+    def _pace(self, host: str, min_interval: float) -> None:
+        min_interval *= self.pace
+        with self._lock:
+            last = self._last_call.get(host)
+            now = time.monotonic()
+            if last is not None and min_interval > 0 and now - last < min_interval:
+                self.sleep(min_interval - (now - last))
+            self._last_call[host] = time.monotonic()
+
+    def _request(self, source: str, method: str, url: str, *, params, secret_params,
+                 secret_path: str, headers, json_body, min_interval: float,
+                 accept_statuses: tuple[int, ...]) -> Fetched:
+        public_url = url + (("?" + urlencode(params)) if params else "")
+        real_url = url + secret_path
+        query = {**(params or {}), **(secret_params or {})}
+        if query:
+            real_url += "?" + urlencode(query)
+        cache_key = public_url + ("\n" + json.dumps(json_body[0], sort_keys=True)
+                                  if json_body else "")
+        entry = self._cache_path(source, cache_key)
+        meta = self._read_meta(entry)
+        send_headers = dict(headers or {})
+        if meta and entry.with_suffix(".body").exists():
+            if meta.get("etag"):
+                send_headers["If-None-Match"] = meta["etag"]
+            if meta.get("last_modified"):
+                send_headers["If-Modified-Since"] = meta["last_modified"]
+        host = urlsplit(url).netloc
+        attempt = 0
+        while True:
+            self._pace(host, min_interval)
+            self._emit(source, f"{method} {public_url}" + (f" (retry {attempt})"
+                                                            if attempt else ""))
+            try:
+                if json_body is not None:
+                    response = self._client.request(method, real_url, json=json_body[1],
+                                                    headers=send_headers)
+                else:
+                    response = self._client.request(method, real_url, headers=send_headers)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                raise SourceOffline(source, f"cannot reach {host} ({_reason(exc)})",
+                                    "offline? the embedded data keeps working") from None
+            except httpx.TimeoutException:
+                if attempt < self.retries:
+                    attempt += 1
+                    self.sleep(self._wait(attempt, None))
+                    continue
+                raise SourceError(source, f"timed out after {self.timeout:g}s waiting for "
+                                  f"{host} ({attempt + 1} attempts)") from None
+            except httpx.RemoteProtocolError as exc:
+                raise SourceError(source, f"truncated or malformed response from {host} "
+                                  f"({_reason(exc)})") from None
+            except httpx.HTTPError as exc:
+                raise SourceError(source, f"request to {host} failed ({_reason(exc)})") from None
+            if response.status_code in RETRY_STATUSES and attempt < self.retries:
+                attempt += 1
+                wait = self._wait(attempt, response.headers.get("Retry-After"))
+                self._emit(source, f"HTTP {response.status_code}, waiting {wait:.2g}s")
+                self.sleep(wait)
+                continue
+            break
+        if response.status_code == 304 and meta:
+            body = entry.with_suffix(".body").read_bytes()
+            self._emit(source, f"not modified, using cached copy of {public_url}")
+            return Fetched(public_url, 200, body, dict(meta.get("headers", {})),
+                           from_cache=True)
+        if not (200 <= response.status_code < 300
+                or response.status_code in accept_statuses):
+            detail = response.reason_phrase or ""
+            tries = f" after {attempt + 1} attempts" if attempt else ""
+            raise SourceError(source, f"HTTP {response.status_code} {detail} from {host}{tries}"
+                              .replace("  ", " "), _status_hint(response.status_code))
+        kept = {k: v for k, v in response.headers.items()
+                if k.lower() in ("content-type", "etag", "last-modified", "date")}
+        fetched = Fetched(public_url, response.status_code, response.content, kept)
+        if 200 <= response.status_code < 300:
+            self._write_cache(entry, fetched)
+        return fetched
+
+    def _wait(self, attempt: int, retry_after: str | None) -> float:
+        wait = self.backoff * 2 ** (attempt - 1)
+        if retry_after:
+            try:
+                wait = float(retry_after)
+            except ValueError:
+                when = email.utils.parsedate_to_datetime(retry_after)
+                if when is not None:
+                    wait = (when - datetime.now(UTC)).total_seconds()
+        return max(0.0, min(wait, self.max_wait))
+
+    def _cache_path(self, source: str, key: str) -> Path:
+        digest = hashlib.sha256(key.encode()).hexdigest()[:24]
+        assert self.cache is not None
+        return self.cache / source / digest
+
+    @staticmethod
+    def _read_meta(entry: Path) -> dict | None:
+        try:
+            return json.loads(entry.with_suffix(".json").read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def _write_cache(self, entry: Path, fetched: Fetched) -> None:
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            meta = {"url": fetched.url, "status": fetched.status,
+                    "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "sha256": fetched.sha256, "bytes": len(fetched.content),
+                    "etag": fetched.headers.get("etag") or fetched.headers.get("ETag"),
+                    "last_modified": (fetched.headers.get("last-modified")
+                                      or fetched.headers.get("Last-Modified")),
+                    "headers": fetched.headers}
+            for suffix, data in ((".body", fetched.content),
+                                 (".json", json.dumps(meta, indent=1).encode())):
+                fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp")
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                os.replace(tmp, entry.with_suffix(suffix))
+        except OSError as exc:
+            self._emit("cache", f"could not write the response cache: {exc.strerror}")
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]
+
+
+def _status_hint(status: int) -> str | None:
+    if status in (401, 403):
+        return "the publisher refused the request; check the key in the environment"
+    if status == 404:
+        return "the publisher moved or removed the resource; check the base URL"
+    if status == 429:
+        return "rate-limited by the publisher; try again later"
+    if status >= 500:
+        return "the publisher's server failed; try again later"
+    return None
+
+
+def base_url(name: str, default: str) -> str:
+    """``$AIDWATCH_<NAME>_BASE_URL`` if set (a mirror, proxy or test server), else default."""
+    return os.environ.get(f"AIDWATCH_{name.upper()}_BASE_URL", default).rstrip("/")
