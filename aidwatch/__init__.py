@@ -33,3 +33,8 @@ __all__ = [
     "__version__",
     "open_store",
 ]
+
+# The claim checker: check_text(text, store) -> list[Verdict] (see docs/claims.md).
+from .claims import Claim, Verdict, check_text  # noqa: E402
+
+__all__ += ["Claim", "Verdict", "check_text"]

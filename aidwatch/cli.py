@@ -273,6 +273,30 @@ def sql(
             c.print_frame(df)
 
 
+# -- check -----------------------------------------------------------------------------------
+@app.command("check")
+def check(
+    paths: Annotated[list[str], typer.Argument(
+        help="Article files (.txt, .html), directories of them, or - for standard input.")],
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="JSON Lines: one object per claim (keys in docs/claims.md).")] = False,
+    snapshot: SnapshotOpt = None,
+) -> None:
+    """Check every number and date in articles against the evidence base.
+
+    One row per claim: the sentence, what it asserts, the verdict (supported, approximately
+    right, contradicted, unverifiable), the reference value with its source, and why.
+    Exit code 0 whatever the verdicts; 2 when an input cannot be read.
+    Examples: aidwatch check article.html; aidwatch check DIR --json > out.jsonl
+    """
+    from .claims.report import run_check
+
+    with store(snapshot) as s:
+        unreadable = run_check(paths, s, as_json=as_json, out=c.out, err=c.err)
+    if unreadable:
+        raise typer.Exit(2)
+
+
 # -- refresh, snapshots, diff ----------------------------------------------------------------
 @app.command("refresh")
 def refresh(

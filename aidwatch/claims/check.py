@@ -1,0 +1,139 @@
+"""The claim checker's one door to the store: load the evidence, read articles, check them.
+
+``check_text`` is the public entry point (re-exported as ``aidwatch.check_text``); the CLI's
+``aidwatch check`` calls ``check_paths``. Everything else in ``aidwatch.claims`` is pure.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from ..store import Store, open_store
+from .consistency import check_consistency
+from .document import make_document
+from .extract import extract_claims
+from .link import Evidence
+from .records import VERDICTS, Verdict
+from .verify import Checker
+
+ARTICLE_SUFFIXES = (".txt", ".text", ".md", ".html", ".htm", ".xhtml")
+
+
+def load_evidence(store: Store) -> Evidence:
+    """The slice of one snapshot the checker needs, read once (national series only)."""
+    snap = store.snapshot.snapshot_id
+    series = store.con.execute(
+        "SELECT series_id, name, unit, frequency, geo, kind, selector FROM series "
+        "WHERE snapshot_id = ?", [snap]).df()
+    obs = store.con.execute(
+        "SELECT o.series_id, o.period, o.value, o.status, o.source_id FROM observations o "
+        "JOIN series s ON s.snapshot_id = o.snapshot_id AND s.series_id = o.series_id "
+        "WHERE o.snapshot_id = ? AND s.kind = 'observation'", [snap]).df()
+    funding = store.con.execute(
+        "SELECT * EXCLUDE (snapshot_id) FROM funding WHERE snapshot_id = ?", [snap]).df()
+    events = store.events()
+    sources = store.sources()
+    publishers = {}
+    for r in sources.to_dict("records"):
+        pub = str(r["publisher"]).split(";")[0].strip()
+        title = str(r["title"])
+        label = f"{pub}, {title}"
+        publishers[r["source_id"]] = label if len(label) <= 110 else label[:107] + "..."
+    return Evidence(series=series, observations=obs, funding=funding, events=events,
+                    sources={k: v for k, v in publishers.items()}, publishers=publishers,
+                    snapshot=snap)
+
+
+def check_text(text: str, store: Store | None = None, *, article: str = "-",
+               evidence: Evidence | None = None) -> list[Verdict]:
+    """Every numeric and dated claim in ``text`` (plain text or HTML), judged against the
+    evidence base, plus the text's own consistency findings, in reading order.
+
+    Args:
+        store: an open store (default: ``open_store()``); ignored when ``evidence`` is given.
+        article: the name shown in results (a file name, or "-").
+
+    Example:
+        >>> verdicts = check_text("Overdose deaths reached 106,699 in 2021.")
+        >>> verdicts[0].verdict
+        'supported'
+    """
+    if evidence is None:
+        if store is None:
+            with open_store() as s:
+                evidence = load_evidence(s)
+        else:
+            evidence = load_evidence(store)
+    doc = make_document(text)
+    claims = extract_claims(doc)
+    checker = Checker(evidence, doc.metadata.dateline or doc.metadata.html_published, article)
+    verdicts = [checker.check(c) for c in claims]
+    verdicts += check_consistency(doc, claims, article, evidence.snapshot)
+    return sorted(verdicts, key=lambda v: (v.claim.start, v.claim.kind == "consistency"))
+
+
+def summarize(verdicts: list[Verdict]) -> dict[str, int]:
+    counts = Counter(v.verdict for v in verdicts)
+    return {k: counts.get(k, 0) for k in VERDICTS}
+
+
+def read_input(path: str) -> tuple[str, str]:
+    """(name, text) of one input: a file path or "-" for standard input."""
+    if path == "-":
+        data = sys.stdin.buffer.read()
+        name = "-"
+    else:
+        p = Path(path)
+        if not p.exists():
+            raise InputError(f"cannot read {path}: no such file")
+        if p.is_dir():
+            raise InputError(f"{path} is a directory")
+        try:
+            data = p.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror}") from None
+        name = p.name
+    if b"\x00" in data[:4096]:
+        raise InputError(f"cannot read {name}: binary data, not text or HTML")
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            return name, data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"cannot read {name}: not UTF-8 or Windows-1252 text")
+
+
+def expand_paths(paths: list[str]) -> list[str]:
+    """Files to check: files as given, directories expanded to their article files."""
+    out: list[str] = []
+    for p in paths:
+        if p != "-" and Path(p).is_dir():
+            found = sorted(str(f) for f in Path(p).rglob("*")
+                           if f.is_file() and f.suffix.lower() in ARTICLE_SUFFIXES)
+            if not found:
+                raise InputError(f"{p} holds no article files",
+                                 "expected " + ", ".join(ARTICLE_SUFFIXES))
+            out.extend(found)
+        else:
+            out.append(p)
+    if not out:
+        raise InputError("no input given", "pass a file, a directory or - for standard input")
+    return out
+
+
+def check_paths(paths: list[str], store: Store) -> Iterator[tuple[str, list[Verdict]]]:
+    """(article name, verdicts) for each input, reading the evidence once."""
+    evidence = load_evidence(store)
+    for p in expand_paths(paths):
+        name, text = read_input(p)
+        yield name, check_text(text, article=name, evidence=evidence)
+
+
+def verdict_frame(verdicts: list[Verdict]) -> pd.DataFrame:
+    return pd.DataFrame([v.to_json() for v in verdicts])

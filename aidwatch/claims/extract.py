@@ -1,0 +1,601 @@
+"""Text → claims: numbers, units, periods and dates, with the words that say what they count.
+
+A rule-based reader (regular expressions and a small grammar) for English and basic Spanish.
+It finds quantities in the usual forms (107,450; 27.7 thousand; $3.5 billion; R$19.6 billion;
+69.4%; 1,400 millones de dólares; tripling; fourfold; doubled; from X in 2007 to Y in 2023;
+ranges; "more than"), the period each refers to, dates of events, and the topic words nearby.
+It never consults the evidence base: linking to series happens in ``link``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .document import MONTH_RE, MONTHS, Document, Sentence
+from .records import Claim
+
+YEAR = r"(?:19[5-9]\d|20\d\d)"
+
+# -- topics and flags ------------------------------------------------------------------------
+TOPIC_PATTERNS: list[tuple[str, str]] = [
+    ("fentanyl", r"fentan[iy]l\w*|synthetic opioids?|opioides? sint[ée]ticos?"),
+    ("heroin", r"heroin\w*|hero[ií]na"),
+    ("cocaine", r"cocaine|coca[ií]na"),
+    ("meth", r"methamphetamine|\bmeth\b|psychostimulants?|metanfetamina\w*"),
+    ("opioid", r"(?<!synthetic )\bopioids?\b|(?<!sint[ée]tic)\bopioides?\b"),
+    ("overdose", r"overdos\w*|drug[- ](?:related )?deaths|drug poisoning\w*|sobredosis|"
+                 r"muertes por (?:consumo de )?drogas"),
+    ("femicide", r"femicid\w*|feminicid\w*"),
+    ("homicide", r"homicid\w*|murders?\b|murder rate|killings?\b|asesinatos?|"
+                 r"violent deaths|muertes violentas"),
+    ("aid", r"m[ée]rida|bicentennial|bicentenario|security (?:cooperation|assistance|aid)|"
+            r"foreign (?:aid|assistance)|assistance|\baid\b|ayuda|asistencia|"
+            r"cooperaci[óo]n (?:en materia de )?seguridad"),
+]
+_TOPIC_RES = [(name, re.compile(p, re.I)) for name, p in TOPIC_PATTERNS]
+DRUG_TOPICS = {"fentanyl", "heroin", "cocaine", "meth", "opioid"}
+
+FLAG_PATTERNS: dict[str, str] = {
+    "unintentional": r"unintentional|accidental|no intencional",
+    "provisional": r"provisional|predicted|preliminar\w*|12[- ]month|rolling|estimated",
+    "final": r"\bfinal\b|definitiv\w*",
+    "age_adjusted": r"age[- ]adjusted|ajustada por edad",
+    "sesnsp": r"sesnsp|secretariado|investigation files|carpetas de investigaci[óo]n",
+    "inegi": r"\binegi\b|death (?:records|certificates)|certificados de defunci[óo]n",
+    "mx": r"mexic\w*|m[ée]xico|mexican\w*",
+    "us": r"united states|\bU\.?S\.?\b|\bUSA\b|america\b|american|estados unidos|EE\.? ?UU\.?|"
+          r"estadounidense",
+    "requested": r"request\w*|sought|proposed|solicit\w*|pidi[óo]|propuesta",
+    "appropriated": r"appropriat\w*|allocat\w*|approved|provided|apropia\w*|aprob\w*|asign\w*",
+    "obligated": r"obligat\w*|committed",
+    "disbursed": r"disburs\w*|delivered|spent|entreg\w*|desembols\w*|ejercid\w*|gastad\w*",
+    "rate": r"\brates?\b|\btasas?\b|per (?:100,000|100 000|100k|capita)|por (?:cada )?100",
+}
+_FLAG_RES = {k: re.compile(v, re.I) for k, v in FLAG_PATTERNS.items()}
+
+# -- numbers ---------------------------------------------------------------------------------
+QUALIFIERS: dict[str, str] = {
+    "more than": "at_least", "over": "at_least", "above": "at_least", "at least": "at_least",
+    "upwards of": "at_least", "in excess of": "at_least", "exceeding": "at_least",
+    "just over": "at_least", "más de": "at_least", "mas de": "at_least",
+    "al menos": "at_least", "por lo menos": "at_least", "arriba de": "at_least",
+    "poco más de": "at_least", "superior a": "at_least",
+    "less than": "at_most", "fewer than": "at_most", "under": "at_most", "below": "at_most",
+    "up to": "at_most", "no more than": "at_most", "just under": "at_most",
+    "menos de": "at_most", "hasta": "at_most", "inferior a": "at_most",
+    "about": "approx", "around": "approx", "roughly": "approx", "approximately": "approx",
+    "nearly": "approx", "almost": "approx", "some": "approx", "close to": "approx",
+    "an estimated": "approx", "estimated": "approx", "~": "approx", "casi": "approx",
+    "alrededor de": "approx", "cerca de": "approx", "aproximadamente": "approx",
+    "unos": "approx", "unas": "approx", "aprox.": "approx",
+}
+_QUAL = "|".join(sorted((re.escape(q) for q in QUALIFIERS), key=len, reverse=True))
+_CUR = r"US\$|U\.S\.\s?\$|USD\s?|R\$|BRL\s?|MX\$|MXN\s?|Mex\$|\$"
+_NUM = r"\d{1,3}(?:[,.]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
+_SCALE_WORD = (r"thousand|million|billion|trillion|mil millones|millones|mill[oó]n|billones|"
+               r"mil|mdd|mdp")
+_CURWORD = r"dollars|d[óo]lares|pesos|reais|reales|USD|MXN|BRL"
+_PCT = r"%|\s?percent\b|\s?per cent\b|\s?por ciento\b|\s?percentage points?\b|" \
+       r"\s?puntos porcentuales\b"
+QUANTITY = re.compile(
+    rf"(?:(?P<qual>{_QUAL})\s+)?(?P<cur>{_CUR})?\s?(?P<num>{_NUM})"
+    rf"(?:(?P<sc1>bn|mn|k|m|b)\b|\s+(?P<scale>{_SCALE_WORD})\b)?"
+    rf"(?:\s+(?:de\s+)?(?P<curw>{_CURWORD})\b)?(?P<pct>{_PCT})?",
+    re.I)
+SCALES = {"thousand": 1e3, "k": 1e3, "mil": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6,
+          "millones": 1e6, "millón": 1e6, "millon": 1e6, "mdd": 1e6, "mdp": 1e6,
+          "billion": 1e9, "bn": 1e9, "b": 1e9, "mil millones": 1e9, "trillion": 1e12,
+          "billones": 1e12}
+CURRENCIES = {"us$": "USD", "u.s.$": "USD", "u.s. $": "USD", "usd": "USD", "$": "USD",
+              "r$": "BRL", "brl": "BRL", "mx$": "MXN", "mxn": "MXN", "mex$": "MXN",
+              "dollars": "USD", "dólares": "USD", "dolares": "USD", "pesos": "MXN",
+              "reais": "BRL", "reales": "BRL", "mdd": "USD", "mdp": "MXN"}
+COUNT_NOUNS = re.compile(
+    r"^\s*(?:[a-zA-Z-]+\s+){0,3}?(?:deaths|dead|fatalities|homicides|murders|killings|victims|"
+    r"people|persons|overdoses|lives|muertes|muertos|defunciones|homicidios|asesinatos|"
+    r"v[íi]ctimas|personas|fallecimientos|vidas)\b", re.I)
+RATE_AFTER = re.compile(
+    r"^\s*(?:[a-zA-Z-]+\s+){0,2}?(?:per|por)\s+(?:cada\s+)?(?:100,000|100 000|100\.000|100k|"
+    r"100 mil|hundred thousand)", re.I)
+MULTIPLIER = re.compile(
+    r"\b(?:(?P<word>doubl(?:e|ed|es|ing)|tripl(?:e|ed|es|ing)|quadrupl(?:e|ed|es|ing)|"
+    r"quintupl(?:e|ed|es|ing)|twofold|two-fold|threefold|three-fold|fourfold|four-fold|"
+    r"fivefold|five-fold|tenfold|ten-fold|twice|duplic\w*|triplic\w*|cuadruplic\w*|"
+    r"quintuplic\w*|el doble|el triple|el cu[áa]druple)|(?P<nfold>\d+(?:\.\d+)?)[- ]fold|"
+    r"(?P<ntimes>two|three|four|five|six|seven|eight|nine|ten|dos|tres|cuatro|cinco|"
+    r"\d+(?:\.\d+)?)\s+(?:times|veces))\b", re.I)
+_MULT_WORDS = {"doubl": 2, "twofold": 2, "two-fold": 2, "twice": 2, "duplic": 2, "el doble": 2,
+               "tripl": 3, "threefold": 3, "three-fold": 3, "triplic": 3, "el triple": 3,
+               "quadrupl": 4, "fourfold": 4, "four-fold": 4, "cuadruplic": 4,
+               "el cuádruple": 4, "el cuadruple": 4, "quintupl": 5, "fivefold": 5,
+               "five-fold": 5, "quintuplic": 5, "tenfold": 10, "ten-fold": 10}
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                 "nine": 9, "ten": 10, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5}
+CHANGE_BEFORE = re.compile(
+    r"(?P<dir>increas\w*|rose|risen|rise|rising|grew|grown|growth|jump\w*|climb\w*|surg\w*|"
+    r"up|higher|soar\w*|spik\w*|fell|fallen|fall|declin\w*|drop\w*|decreas\w*|down|lower|"
+    r"reduc\w*|cut|aument\w*|increment\w*|creci\w*|subi\w*|alz\w*|cay\w*|ca[íi]d\w*|baj\w*|"
+    r"disminu\w*|redu\w*)\b(?:\s+(?:by|of|de|en|un|del|some|about|nearly|almost|more than|"
+    r"over|around|roughly|casi|más de|alrededor de))*\s*$", re.I)
+_DOWN = re.compile(r"fell|fallen|fall|declin|drop|decreas|down|lower|reduc|cut|cay|ca[íi]d|"
+                   r"baj|disminu|redu", re.I)
+RANGE = re.compile(rf"(?:between|entre)\s+(?P<a>{_NUM})\s+(?:and|y)\s+(?P<b>{_NUM})"
+                   rf"|(?P<c>{_NUM})\s?[-–]\s?(?P<d>{_NUM})\b", re.I)
+
+# -- dates -----------------------------------------------------------------------------------
+_DATE_RES: list[tuple[str, re.Pattern[str]]] = [
+    ("fiscal", re.compile(
+        rf"\b(?:fiscal years?|FYs?|a[ñn]os? fiscal(?:es)?|ejercicios? fiscal(?:es)?)\s*"
+        rf"(?P<y1>{YEAR})(?:\s*(?:-|–|to|through|thru|and|until|a|al|y|hasta)\s*"
+        rf"(?:FY\s*)?(?P<y2>{YEAR}|\d\d)\b)?", re.I)),
+    ("fiscal", re.compile(
+        rf"\b(?:from|between|desde|entre|de)\s+(?:fiscal years?|FY|el a[ñn]o fiscal)\s*"
+        rf"(?P<y1>{YEAR})\s*(?:-|–|to|through|thru|and|until|a|al|y|hasta)\s*(?:FY\s*)?"
+        rf"(?P<y2>{YEAR})\b", re.I)),
+    ("day", re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>0[1-9]|1[0-2])-(?P<d>[0-3]\d)\b")),
+    ("day", re.compile(rf"\b(?P<m>{MONTH_RE})\.?\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+"
+                       rf"(?P<y>{YEAR})\b", re.I)),
+    ("day", re.compile(rf"\b(?P<d>[0-3]?\d)\s+(?:de\s+)?(?P<m>{MONTH_RE})\.?,?\s+"
+                       rf"(?:de\s+|del\s+)?(?P<y>{YEAR})\b", re.I)),
+    ("month", re.compile(rf"\b(?P<m>{MONTH_RE})\.?,?\s+(?:of\s+|de\s+|del\s+)?(?P<y>{YEAR})\b",
+                         re.I)),
+    ("range", re.compile(
+        rf"\b(?:from|between|since|desde|entre|de)\s+(?P<y1>{YEAR})\s+(?:to|and|through|"
+        rf"until|till|a|al|y|hasta)\s+(?:el\s+)?(?P<y2>{YEAR})\b", re.I)),
+    ("range", re.compile(rf"\b(?P<y1>{YEAR})\s?[-–]\s?(?P<y2>{YEAR}|\d\d)\b")),
+    ("year", re.compile(rf"(?<![\d$,.])(?P<y>{YEAR})(?!\d|,\d|\.\d|%)")),
+]
+
+
+@dataclass(eq=False)
+class DateExpr:
+    start: int
+    end: int
+    kind: str  # year, month, day, range, fiscal
+    period: str
+    years: tuple[int, ...]
+    text: str
+    used: bool = False
+
+
+def find_dates(text: str, offset: int = 0) -> list[DateExpr]:
+    """Every date or period expression in ``text`` (longest wins where they overlap)."""
+    found: list[DateExpr] = []
+    taken: list[tuple[int, int]] = []
+    for kind, pat in _DATE_RES:
+        for m in pat.finditer(text):
+            s, e = m.start(), m.end()
+            if any(s < te and ts < e for ts, te in taken):
+                continue
+            expr = _date_expr(kind, m, offset)
+            if expr:
+                found.append(expr)
+                taken.append((s, e))
+    return sorted(found, key=lambda d: d.start)
+
+
+def _date_expr(kind: str, m: re.Match[str], offset: int) -> DateExpr | None:
+    g = m.groupdict()
+    text = m.group()
+    if kind in ("fiscal", "range"):
+        y1 = int(g["y1"])
+        y2s = g.get("y2")
+        if y2s is None:
+            return DateExpr(m.start() + offset, m.end() + offset, "fiscal", f"FY{y1}", (y1,),
+                            text)
+        y2 = int(y2s) if len(y2s) == 4 else (y1 // 100) * 100 + int(y2s)
+        if y2 <= y1 or y2 - y1 > 60:
+            return None
+        period = f"FY{y1}-FY{y2}" if kind == "fiscal" else f"{y1}-{y2}"
+        return DateExpr(m.start() + offset, m.end() + offset, kind, period, (y1, y2), text)
+    y = int(g["y"])
+    if kind == "year":
+        return DateExpr(m.start() + offset, m.end() + offset, "year", str(y), (y,), text)
+    month = int(g["m"]) if g["m"].isdigit() else MONTHS[g["m"].lower().rstrip(".")]
+    if kind == "month":
+        # "may 2020" is ambiguous with the verb; accept only capitalised May
+        if g["m"].lower() == "may" and not g["m"][0].isupper():
+            return None
+        return DateExpr(m.start() + offset, m.end() + offset, "month", f"{y}-{month:02d}", (y,),
+                        text)
+    day = int(g["d"])
+    if not 1 <= day <= 31:
+        return None
+    return DateExpr(m.start() + offset, m.end() + offset, "day", f"{y}-{month:02d}-{day:02d}",
+                    (y,), text)
+
+
+# -- numbers ---------------------------------------------------------------------------------
+def parse_number(num: str, lang: str = "en") -> tuple[float, float]:
+    """A written number and its rounding half-width: '27,700' → (27700, 50).
+
+    Both "1,234.5" and (in Spanish text) "1.234,5" are read; a lone separator followed by
+    exactly three digits is a thousands separator ("107,450"; in Spanish also "3.500").
+    """
+    s = num
+    decimals = 0
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", s):
+        s = s.replace(",", "")
+    elif re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", s) and (lang == "es" or s.count(".") > 1
+                                                                or "," in s):
+        s = s.replace(".", "").replace(",", ".")
+    elif re.fullmatch(r"\d+,\d{1,2}", s) or re.fullmatch(r"\d+,\d{4,}", s):
+        s = s.replace(",", ".")
+    elif re.fullmatch(r"\d+,\d{3}", s):
+        s = s.replace(",", "")
+    if "." in s:
+        decimals = len(s.split(".")[1])
+        value = float(s)
+        return value, 0.5 * 10 ** -decimals
+    value = float(s)
+    digits = s.lstrip("0") or "0"
+    trailing = len(digits) - len(digits.rstrip("0"))
+    return value, 0.5 * 10 ** trailing if value else 0.5
+
+
+@dataclass(eq=False)
+class Quantity:
+    start: int
+    end: int
+    text: str
+    value: float
+    half_width: float
+    kind: str  # count, rate, share, change, money, ratio
+    unit: str
+    qualifier: str
+    currency: str | None = None
+    low: float | None = None
+    high: float | None = None
+
+
+def find_quantities(text: str, lang: str = "en", offset: int = 0,
+                    skip: list[tuple[int, int]] | None = None) -> list[Quantity]:
+    """Quantities in one sentence (offsets shifted by ``offset``); spans in ``skip`` ignored."""
+    skip = skip or []
+    out: list[Quantity] = []
+    for m in QUANTITY.finditer(text):
+        s, e = m.start("num"), m.end("num")
+        if any(s < te and ts < e for ts, te in skip):
+            continue
+        before = text[max(0, s - 1):s]
+        after = text[e:e + 1]
+        if before.isalpha() or before in "-/:" and before != "" or after.isalpha() and not (
+                m.group("sc1") or m.group("pct")):
+            continue  # part of a word or code (G7, COVID-19, T40.4, 12:17)
+        if re.match(r"^(?:st|nd|rd|th)\b", text[e:e + 3]) or re.match(r"^:\d", text[e:e + 3]):
+            continue
+        value, hw = parse_number(m.group("num"), lang)
+        cur_tok = (m.group("cur") or "").strip().lower()
+        curw = (m.group("curw") or "").lower()
+        scale_tok = (m.group("scale") or m.group("sc1") or "").lower()
+        if scale_tok in ("m", "b") and not cur_tok:
+            continue  # "5 m" is metres, "5b" a footnote, unless it is money
+        scale = SCALES.get(scale_tok, 1.0)
+        if scale_tok in ("mdd", "mdp"):
+            curw = scale_tok
+        if scale_tok == "mil" and re.match(r"^\s+millones", text[m.end("scale"):]):
+            continue  # handled by "mil millones"
+        pct = m.group("pct")
+        currency = CURRENCIES.get(cur_tok) or CURRENCIES.get(curw)
+        grouped = bool(re.search(r"\d[,.]\d{3}", m.group("num")))
+        is_year = (re.fullmatch(YEAR, m.group("num")) and not (currency or pct or scale_tok))
+        if is_year:
+            continue
+        qual = QUALIFIERS.get((m.group("qual") or "").lower(), "exact")
+        start = m.start("qual") if m.group("qual") else (m.start("cur") if m.group("cur") else s)
+        end = m.end()
+        qtext = text[start:end].rstrip()
+        end = start + len(qtext)
+        rest = text[end:end + 60]
+        head = text[max(0, start - 60):start]
+        value *= scale
+        hw *= scale
+        if pct:
+            unit = "percent"
+            if "point" in pct.lower() or "puntos" in pct.lower():
+                unit = "percentage points"
+            cm = CHANGE_BEFORE.search(head)
+            if cm or re.match(r"^\s+(?:increase|rise|jump|drop|decline|decrease|"
+                              r"m[áa]s|menos|aumento|incremento|ca[íi]da)\b", rest, re.I):
+                signed = -value if cm and _DOWN.match(cm.group("dir")) else value
+                out.append(Quantity(start + offset, end + offset, qtext, signed, hw, "change",
+                                    "percent change", qual))
+            else:
+                out.append(Quantity(start + offset, end + offset, qtext, value, hw, "share",
+                                    unit, qual))
+            continue
+        if currency:
+            hw = min(hw, 0.025 * value) if value else hw  # "$1 billion" is not ±$0.5 billion
+            out.append(Quantity(start + offset, end + offset, qtext, value, hw, "money",
+                                currency, qual, currency=currency))
+            continue
+        if RATE_AFTER.match(rest) or (re.search(r"\b(?:rates?|tasas?)\b(?:\s+\w+){0,3}\s+"
+                                                r"(?:of|at|de|was|is|reached|fue|es|en)?\s*$",
+                                                head, re.I) and value < 1000 and not scale_tok):
+            rm = RATE_AFTER.match(rest)
+            if rm:
+                tail = re.match(r"^[^.;]*?(?:population|people|inhabitants|residents|"
+                                r"habitantes|personas)?", rest[rm.end():rm.end() + 40])
+                end2 = end + rm.end() + (len(tail.group()) if tail and tail.group().strip()
+                                          .endswith(("population", "people", "inhabitants",
+                                                     "residents", "habitantes", "personas"))
+                                          else 0)
+                qtext = text[start:end2]
+                end = end2
+            out.append(Quantity(start + offset, end + offset, qtext, value, hw, "rate",
+                                "per 100,000", qual))
+            continue
+        if COUNT_NOUNS.match(rest) or grouped or scale_tok:
+            hw = min(hw, max(0.5, 0.025 * value))  # "100,000" is read as ±2.5%, not ±50,000
+            out.append(Quantity(start + offset, end + offset, qtext, value, hw, "count",
+                                "count", qual))
+    # a number inside another quantity ("per 100,000", "100 mil") is part of its unit
+    out = [q for q in out if not any(o is not q and o.start <= q.start and q.end <= o.end
+                                     and (o.end - o.start) > (q.end - q.start) for o in out)]
+    _merge_ranges(text, out, offset, lang)
+    for m in MULTIPLIER.finditer(text):
+        s, e = m.start(), m.end()
+        if any(s < te and ts < e for ts, te in skip):
+            continue
+        if m.group("word"):
+            w = m.group("word").lower()
+            value = next(v for k, v in _MULT_WORDS.items() if w.startswith(k))
+            hw = 0.0
+        elif m.group("nfold"):
+            value, hw = parse_number(m.group("nfold"), lang)
+        else:
+            t = m.group("ntimes").lower()
+            value, hw = (float(_NUMBER_WORDS[t]), 0.0) if t in _NUMBER_WORDS else \
+                parse_number(t, lang)
+        if any(q.start <= s + offset < q.end for q in out):
+            continue
+        qual = "exact"
+        if qm := re.search(rf"(?:{_QUAL})\s+(?:an?\s+)?$", text[max(0, s - 25):s], re.I):
+            qual = QUALIFIERS.get(qm.group().strip().lower().removesuffix(" a").removesuffix(
+                " an").strip(), "exact")
+        out.append(Quantity(s + offset, e + offset, m.group(), value, hw, "ratio", "times", qual))
+    return sorted(out, key=lambda q: q.start)
+
+
+def _merge_ranges(text: str, out: list[Quantity], offset: int, lang: str) -> None:
+    for m in RANGE.finditer(text):
+        a, b = (m.group("a"), m.group("b")) if m.group("a") else (m.group("c"), m.group("d"))
+        if re.fullmatch(YEAR, a) and re.fullmatch(YEAR, b):
+            continue
+        s, e = m.start() + offset, m.end() + offset
+        inside = [q for q in out if q.start < e + 15 and q.end > s]
+        if not inside:
+            continue
+        q = inside[-1]
+        lo, _ = parse_number(a, lang)
+        hi, _ = parse_number(b, lang)
+        scale = q.value / parse_number(b, lang)[0] if parse_number(b, lang)[0] else 1.0
+        lo, hi = lo * scale, hi * scale
+        if not lo < hi:
+            continue
+        for other in inside[:-1]:
+            out.remove(other)
+        q.low, q.high, q.qualifier = lo, hi, "range"
+        q.value = (lo + hi) / 2
+        q.start = min(q.start, s)
+        q.text = text[q.start - offset:q.end - offset]
+
+
+# -- claims ----------------------------------------------------------------------------------
+def topic_near(text: str, pos: int, prefer_drug: bool = False) -> tuple[str | None, int]:
+    """The topic word nearest to ``pos`` in ``text``, and its distance."""
+    best: tuple[str | None, int] = (None, 10**9)
+    for name, pat in _TOPIC_RES:
+        for m in pat.finditer(text):
+            dist = 0 if m.start() <= pos < m.end() else min(abs(m.start() - pos),
+                                                             abs(m.end() - pos))
+            if prefer_drug and name in DRUG_TOPICS:
+                dist -= 1000
+            if dist < best[1]:
+                best = (name, dist)
+    return best
+
+
+_DRUG_WORDS = "|".join(p for n, p in TOPIC_PATTERNS if n in DRUG_TOPICS)
+DRUG_MODIFIER = re.compile(
+    rf"(?P<a>{_DRUG_WORDS})[- ](?:related |involved |linked |involving )?(?:overdose )?"
+    rf"(?:deaths|overdoses|fatalities)|(?:overdose )?(?:deaths|overdoses|fatalities) "
+    rf"(?:involving|from|caused by|linked to|due to|attributed to) (?P<b>{_DRUG_WORDS})|"
+    rf"(?:muertes|sobredosis) (?:por|de|relacionadas con|asociadas a) (?P<c>{_DRUG_WORDS})",
+    re.I)
+
+
+def drug_topic(text: str) -> str | None:
+    """The drug a count is about when the words say so: "heroin overdose deaths",
+    "deaths involving fentanyl", "muertes por fentanilo"."""
+    m = DRUG_MODIFIER.search(text)
+    if not m:
+        return None
+    word = m.group("a") or m.group("b") or m.group("c")
+    return next((n for n, pat in _TOPIC_RES if n in DRUG_TOPICS and pat.fullmatch(word)), None)
+
+
+def flags_of(text: str) -> frozenset[str]:
+    return frozenset(k for k, pat in _FLAG_RES.items() if pat.search(text))
+
+
+def extract_claims(doc: Document) -> list[Claim]:
+    """Every quantity and dated statement in a document, as ``Claim`` records."""
+    claims: list[Claim] = []
+    meta = doc.metadata
+    skip_spans = [(s, e) for _, _, _, s, e in meta.encoded_dates]
+    if meta.dateline_span:
+        skip_spans.append(meta.dateline_span)
+    last_period: dict[int, str] = {}
+    last_topic: dict[int, str] = {}
+    prev_sentence: Sentence | None = None
+    for sent in doc.sentences:
+        raw = doc.text[sent.start:sent.end]
+        local_skip = [(s - sent.start, e - sent.start) for s, e in skip_spans
+                      if s < sent.end and e > sent.start]
+        if local_skip and sum(e - s for s, e in local_skip) > 0.6 * len(raw.strip()):
+            prev_sentence = sent
+            continue  # the dateline or the wire id line itself
+        dates = [d for d in find_dates(raw, 0)
+                 if not any(d.start < e and s < d.end for s, e in local_skip)]
+        date_spans = [(d.start, d.end) for d in dates]
+        quantities = find_quantities(raw, doc.lang, 0, local_skip + date_spans)
+        flags = flags_of(raw)
+        context = raw
+        if prev_sentence is not None and prev_sentence.paragraph == sent.paragraph:
+            context = doc.text[prev_sentence.start:prev_sentence.end] + " " + raw
+        pairs = _conversion_pairs(raw, quantities)
+        foreign = {a if a.currency != "USD" else b for a, b in pairs.items()}
+        for a, b in pairs.items():
+            usd = b if a in foreign else a
+            if usd.qualifier == "exact":
+                usd.qualifier = (a if usd is b else b).qualifier
+        for q in quantities:
+            if q in foreign and not any(q is a for a in pairs):
+                continue
+            used = [d.used for d in dates]
+            claim = _claim_from_quantity(doc, sent, raw, q, dates, quantities, flags)
+            if claim.kind == "ratio" and claim.topic is None:
+                for d, was in zip(dates, used, strict=True):
+                    d.used = was
+                continue  # "visited three times": a multiplier without a subject is no claim
+            if claim.period is None and sent.paragraph in last_period and claim.kind != "money":
+                claim.period = last_period[sent.paragraph]
+                claim.period_inferred = True
+            if claim.topic is None and sent.paragraph in last_topic:
+                claim.topic = last_topic[sent.paragraph]
+                claim.flags = claim.flags | flags_of(context)
+            if claim.kind == "share" and claim.topic in DRUG_TOPICS | {"overdose"}:
+                claim.extra["denominator"] = "overdose"
+            if q in pairs:
+                claims.append(_conversion_claim(sent, raw, q, pairs[q], doc.lang, flags))
+                if q in foreign:
+                    continue
+            claims.append(claim)
+            if claim.period and claim.kind != "money":
+                last_period[sent.paragraph] = claim.period
+            if claim.topic:
+                last_topic[sent.paragraph] = claim.topic
+        for d in dates:
+            if d.used:
+                continue
+            claims.append(Claim(
+                kind="date", sentence=sent.text, sentence_start=sent.start,
+                sentence_end=sent.end, start=sent.start + d.start, end=sent.start + d.end,
+                quantity_text=d.text, value=None, unit="date", period=d.period,
+                topic=topic_near(raw, d.start)[0], flags=flags, lang=doc.lang,
+                extra={"date_kind": d.kind}))
+        prev_sentence = sent
+    return claims
+
+
+def _claim_from_quantity(doc: Document, sent: Sentence, raw: str, q: Quantity,
+                         dates: list[DateExpr], quantities: list[Quantity],
+                         flags: frozenset[str]) -> Claim:
+    kind = {"change": "ratio"}.get(q.kind, q.kind)
+    topic, _ = topic_near(raw, q.start, prefer_drug=(q.kind == "share"))
+    if q.kind in ("count", "rate", "change", "ratio") and topic in {"overdose"} | DRUG_TOPICS:
+        topic = drug_topic(raw) or topic
+    if q.kind == "money" and topic != "aid" and re.search(_TOPIC_RES[-1][1].pattern, raw, re.I):
+        topic = "aid"
+    period = _period_for(raw, q, dates, quantities)
+    unit = q.unit
+    if kind == "count" and topic in {"overdose", "homicide", "femicide"} | DRUG_TOPICS:
+        unit = "deaths" if topic != "femicide" else "victims"
+    if kind == "count" and flags & {"rate"} and topic == "homicide" and \
+            re.search(r"\brate\b|\btasa\b", raw[max(0, q.start - 40):q.start], re.I) \
+            and q.value < 1000:
+        kind, unit = "rate", "per 100,000"
+    return Claim(
+        kind=kind, sentence=sent.text, sentence_start=sent.start, sentence_end=sent.end,
+        start=sent.start + q.start, end=sent.start + q.end, quantity_text=q.text,
+        value=q.value, unit=unit, half_width=q.half_width, qualifier=q.qualifier, low=q.low,
+        high=q.high, period=period, topic=topic, flags=flags, lang=doc.lang,
+        extra={"change": True} if q.kind == "change" else {})
+
+
+def _period_for(raw: str, q: Quantity, dates: list[DateExpr],
+                quantities: list[Quantity]) -> str | None:
+    """The period a quantity refers to, read from the date expressions of its sentence."""
+    wants_span = q.kind in ("ratio", "change", "money")
+    spans = [d for d in dates if d.kind in ("range", "fiscal") and len(d.years) == 2]
+    singles = [d for d in dates if d.kind in ("year", "month", "day", "fiscal")
+               and len(d.years) == 1]
+    if wants_span and spans:
+        d = min(spans, key=lambda d: abs(d.start - q.end))
+        d.used = True
+        return d.period
+    others = [o for o in quantities if o is not q]
+    if q.kind in ("ratio", "change"):
+        years = [d for d in singles if d.kind == "year"]
+        if len(years) >= 2:
+            years[0].used = years[-1].used = True
+            return f"{years[0].years[0]}-{years[-1].years[0]}"
+    # the nearest date after the quantity, with no other quantity between them
+    after = [d for d in singles if d.start >= q.end and d.start - q.end <= 45
+             and not any(q.end <= o.start < d.start for o in others)
+             and not re.search(r"[;]|\bto\b|\ba\b", raw[q.end:d.start])]
+    if after:
+        d = after[0]
+        d.used = True
+        return _single_period(d)
+    before = [d for d in singles if d.end <= q.start
+              and not any(d.end <= o.start < q.start for o in others)]
+    if before:
+        d = before[-1]
+        d.used = True
+        return _single_period(d)
+    if q.kind in ("ratio", "change"):
+        return None
+    if spans and not wants_span:
+        # "from 27,700 to 107,450 between 2007 and 2023": the first quantity gets the first
+        # year, the last quantity the last year
+        d = spans[0]
+        same = [o for o in quantities if o.kind == q.kind]
+        if len(same) >= 2 and q in (same[0], same[-1]):
+            d.used = True
+            return str(d.years[0] if q is same[0] else d.years[1])
+    if len(singles) == 1:
+        singles[0].used = True
+        return _single_period(singles[0])
+    return None
+
+
+def _single_period(d: DateExpr) -> str:
+    return d.period if d.kind in ("fiscal", "year") else str(d.years[0]) if d.kind != "month" \
+        else d.period[:4]
+
+
+def _conversion_pairs(raw: str, quantities: list[Quantity]) -> dict[Quantity, Quantity]:
+    """Money followed by money in another currency in brackets: R$19.6 billion ($3.5 billion)."""
+    pairs = {}
+    money = [q for q in quantities if q.kind == "money"]
+    for a, b in zip(money, money[1:], strict=False):
+        between = raw[a.end:b.start]
+        if a.currency != b.currency and re.fullmatch(
+                r"\s*[(\[]\s*(?:about|around|roughly|approximately|some|or|i\.e\.|"
+                r"equivalent to|alrededor de|unos|aprox\.?|casi)?\s*", between, re.I):
+            pairs[a] = b
+    return pairs
+
+
+def _conversion_claim(sent: Sentence, raw: str, foreign: Quantity, usd: Quantity, lang: str,
+                      flags: frozenset[str]) -> Claim:
+    if foreign.currency == "USD":
+        foreign, usd = usd, foreign
+    rate = foreign.value / usd.value if usd.value else float("nan")
+    lo = (foreign.value - foreign.half_width) / (usd.value + usd.half_width)
+    hi = (foreign.value + foreign.half_width) / max(usd.value - usd.half_width, 1e-9)
+    start, end = min(foreign.start, usd.start), max(foreign.end, usd.end)
+    close = raw.find(")", end)
+    if 0 <= close - end <= 2:
+        end = close + 1
+    return Claim(
+        kind="conversion", sentence=sent.text, sentence_start=sent.start,
+        sentence_end=sent.end, start=sent.start + start, end=sent.start + end,
+        quantity_text=raw[start:end], value=round(rate, 4),
+        unit=f"{foreign.currency} per USD", half_width=(hi - lo) / 2, qualifier="range",
+        low=lo, high=hi, topic="fx", flags=flags, lang=lang,
+        extra={"foreign": foreign.value, "foreign_currency": foreign.currency,
+               "usd": usd.value})

@@ -1,0 +1,318 @@
+"""Claim → evidence: which series (or funding lines, or event) a claim is about.
+
+Series are discovered from the store's series table (ids, names, units) through a small
+keyword map, never from a list typed here, so series added to the store are picked up as
+they arrive. A claim whose series or period is missing links to nothing, and is then judged
+``unverifiable``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .records import Claim
+
+COUNT_UNITS = {"deaths", "victims", "persons"}
+
+# topic → (series ids of the family, ids to leave out). Matched against the store's ids.
+_DRUGS = r"synthetic|fentanyl|opioid|heroin|cocaine|stimulant|benzo|antidepress|methadone|" \
+         r"prescription|psychostim|methamph"
+FAMILIES: dict[str, tuple[str, str]] = {
+    "overdose": (r"^us\.(?:overdose|drug_poisoning|drug_overdose)", _DRUGS + "|by_state"),
+    "fentanyl": (r"^us\.(?:overdose|drug_poisoning|drug_overdose).*(?:synthetic|fentanyl)",
+                 r"by_state"),
+    "opioid": (r"^us\.(?:overdose|drug_poisoning|drug_overdose).*(?:any_opioid|\.opioids?\b)",
+               r"by_state|synthetic|prescription"),
+    "heroin": (r"^us\.(?:overdose|drug_poisoning).*heroin", r"by_state"),
+    "cocaine": (r"^us\.(?:overdose|drug_poisoning).*cocaine", r"by_state"),
+    "meth": (r"^us\.(?:overdose|drug_poisoning).*(?:psychostim|methamph)", r"by_state"),
+    "homicide.mx": (r"^mx\.homicid", r"by_state|femicid"),
+    "homicide.us": (r"^us\.homicid", r"by_state"),
+    "femicide": (r"^mx\.femicid", r"by_state"),
+}
+# Words in a series id or name that mark a variant of the headline series. A variant is the
+# primary series only when the claim's own words ask for it ("unintentional", "provisional").
+VARIANTS: dict[str, str] = {
+    "provisional": r"provisional|predicted|preliminar|first_release|first announced|12m\b|"
+                   r"12_month|12-month|twelve|rolling",
+    "unintentional": r"unintentional|accidental",
+    "historical": r"historical",
+    "sesnsp": r"sesnsp",
+}
+# Within a family, the series of the national statistical office comes first.
+FAMILY_PREFER: dict[str, str] = {"homicide.mx": r"inegi"}
+_TWELVE_MONTH = re.compile(r"12m(?:\b|_)|12_month|12-month|twelve|rolling", re.I)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """One reference value from the store."""
+
+    series_id: str
+    period: str
+    value: float
+    status: str
+    source_id: str
+    name: str
+    variants: frozenset[str] = frozenset()
+
+
+@dataclass
+class Evidence:
+    """The slice of the store the checker reads, as plain frames (pure code downstream).
+
+    ``series``: series_id, name, unit, frequency, geo, kind, selector; ``observations``:
+    series_id, period, value, status, source_id (national series only); ``funding``: the
+    funding lines; ``events``: event_id, date, precision, kind, actors, title, description,
+    source_id; ``sources``: source_id → "publisher, title".
+    """
+
+    series: pd.DataFrame
+    observations: pd.DataFrame
+    funding: pd.DataFrame = field(default_factory=pd.DataFrame)
+    events: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sources: dict[str, str] = field(default_factory=dict)
+    publishers: dict[str, str] = field(default_factory=dict)
+    snapshot: str = ""
+
+    def __post_init__(self) -> None:
+        self.info = {r["series_id"]: r for r in self.series.to_dict("records")}
+        self._obs: dict[tuple[str, str], tuple[float, str, str]] = {}
+        self._periods: dict[str, list[str]] = {}
+        if not self.observations.empty:
+            for sid, period, value, status, source in zip(
+                    self.observations["series_id"], self.observations["period"],
+                    self.observations["value"], self.observations["status"],
+                    self.observations["source_id"], strict=True):
+                self._obs[(sid, str(period))] = (float(value), status, source)
+                self._periods.setdefault(sid, []).append(str(period))
+        self._event_tokens = [
+            (row, _tokens(f"{row['title']} {row['description']} {row['actors']}"))
+            for row in (self.events.to_dict("records") if not self.events.empty else [])]
+
+    # -- values --------------------------------------------------------------------------
+    def variants_of(self, series_id: str) -> frozenset[str]:
+        text = f"{series_id} {self.info.get(series_id, {}).get('name', '')}".lower()
+        return frozenset(k for k, pat in VARIANTS.items() if re.search(pat, text))
+
+    def annual(self, series_id: str, year: int) -> Ref | None:
+        """The value of a series for a calendar year: the annual value, the 12-month-ending
+        December value of a rolling series, or the sum of 12 months of a monthly count."""
+        info = self.info.get(series_id)
+        if info is None:
+            return None
+        name = info.get("name", "")
+        freq = info.get("frequency")
+        mk = lambda period, v: Ref(series_id, period, v[0], v[1], v[2], name,  # noqa: E731
+                                   self.variants_of(series_id))
+        if freq == "annual":
+            v = self._obs.get((series_id, str(year)))
+            return mk(str(year), v) if v else None
+        if freq == "fiscal_year":
+            v = self._obs.get((series_id, f"FY{year}"))
+            return mk(f"FY{year}", v) if v else None
+        if freq == "monthly":
+            if _TWELVE_MONTH.search(f"{series_id} {name}"):
+                v = self._obs.get((series_id, f"{year}-12"))
+                return mk(f"12 months ending {year}-12", v) if v else None
+            if info.get("unit") in COUNT_UNITS:
+                months = [self._obs.get((series_id, f"{year}-{m:02d}")) for m in range(1, 13)]
+                if all(months):
+                    status = "final" if all(m[1] == "final" for m in months) else "provisional"
+                    total = sum(m[0] for m in months)
+                    return mk(f"{year} (sum of 12 months)", (total, status, months[0][2]))
+        return None
+
+    def span(self, series_id: str) -> str:
+        periods = self._periods.get(series_id, [])
+        return f"{min(periods)}–{max(periods)}" if periods else "no observations"
+
+    def values(self, series_id: str) -> dict[int, float]:
+        """Annual values by year (annual series only), for context notes."""
+        out = {}
+        for period in self._periods.get(series_id, []):
+            if re.fullmatch(r"\d{4}", period):
+                out[int(period)] = self._obs[(series_id, period)][0]
+        return out
+
+    def fx_series(self, currency: str) -> str | None:
+        for sid, info in self.info.items():
+            if info.get("unit", "").upper() == f"{currency.upper()} PER USD" and \
+                    info.get("frequency") == "annual":
+                return sid
+        return None
+
+    def funding_lines(self, series_id: str) -> pd.DataFrame:
+        """Funding lines selected by a funding series' selector (cumulative lines included)."""
+        lines = self.funding
+        if lines.empty:
+            return lines
+        selector = self.info.get(series_id, {}).get("selector") or ""
+        for clause in filter(None, str(selector).split(";")):
+            fld, _, values = clause.partition("=")
+            if fld.strip() in lines.columns:
+                lines = lines[lines[fld.strip()].isin(values.split("|"))]
+        return lines
+
+    def stem(self, series_id: str) -> str:
+        """The id without its drug and 'total' segments: pairs a part with its whole."""
+        parts = [p for p in series_id.split(".") if p != "total" and not re.search(_DRUGS, p)]
+        return ".".join(parts)
+
+    def source_label(self, source_id: str | None) -> str:
+        return self.publishers.get(source_id or "", source_id or "")
+
+
+# -- series discovery --------------------------------------------------------------------
+def unit_class(unit: str) -> str:
+    if unit in COUNT_UNITS:
+        return "count"
+    if unit.startswith("per 100,000"):
+        return "rate"
+    if unit == "percent":
+        return "share"
+    return unit
+
+
+def family_key(claim: Claim) -> str | None:
+    topic = claim.topic
+    if topic == "homicide":
+        return "homicide.us" if "us" in claim.flags and "mx" not in claim.flags \
+            else "homicide.mx"
+    return topic if topic in FAMILIES else None
+
+
+def candidates(ev: Evidence, family: str | None, klass: str,
+               flags: frozenset[str] = frozenset()) -> list[str]:
+    """Series of a topic family with the wanted unit class, headline series first.
+
+    Ranking: series whose variant words (provisional, unintentional, historical, SESNSP)
+    the claim does not ask for come last; among equals, the shorter id first.
+    """
+    if family is None or family not in FAMILIES:
+        return []
+    include, exclude = FAMILIES[family]
+    out = []
+    for sid, info in ev.info.items():
+        if info.get("kind") not in ("observation", None) or not re.search(include, sid):
+            continue
+        if exclude and re.search(exclude, sid):
+            continue
+        if unit_class(str(info.get("unit", ""))) != klass:
+            continue
+        out.append(sid)
+
+    def rank(sid: str) -> tuple[int, int, int, int, int, str]:
+        variants = ev.variants_of(sid)
+        unasked = len(variants - flags)
+        asked = -len(variants & flags)
+        age = 0 if ("age_adjusted" in flags) == ("age_adjusted" in sid) else 1
+        preferred = 0 if re.search(FAMILY_PREFER.get(family, "^$"), sid) else 1
+        return (unasked, asked, age, preferred, len(sid), sid)
+
+    return sorted(out, key=rank)
+
+
+def funding_series(ev: Evidence, claim: Claim) -> list[str]:
+    """Funding series for a money claim: the program series when the text names the program
+    (Mérida, Bicentennial, security cooperation), the all-assistance series otherwise."""
+    ids = [sid for sid, info in ev.info.items() if info.get("kind") == "funding"]
+    programme = re.search(r"m[ée]rida|bicentenn?ial|bicentenario|security|seguridad",
+                          claim.sentence, re.I)
+    def rank(sid: str) -> tuple[int, int]:
+        text = f"{sid} {ev.info[sid].get('name', '')}".lower()
+        is_prog = bool(re.search(r"merida|mérida|bicentennial|security", text))
+        is_total = sid.endswith(".total")
+        if programme:
+            return (0 if is_prog else 1 if is_total else 2, len(sid))
+        return (0 if is_total else 1 if not is_prog else 2, len(sid))
+    return sorted(ids, key=rank)
+
+
+# -- events ------------------------------------------------------------------------------
+_STOP = set("""the a an of in on at to for from by with and or but after before when while
+that this these those was were is are be been has have had it its as into during over under
+about between again further then once more most other some such only own same than too very
+can will just also their there they them he she his her him who whom which what where why how
+all any both each few not nor so until against former new current president government
+united states mexico mexican mexico's u.s us relations relation security cooperation
+administration federal national country countries two year years month months law laws
+el la los las de del y en por para con una un se que al su sus lo como más sobre entre
+gobierno estados unidos méxico mexicano seguridad cooperación""".split())
+_CLASSES = {
+    "arrest": r"arrest\w*|detain\w*|detention|captur\w*|apprehend\w*|deten\w*|detuv\w*|"
+              r"aprehen\w*|arrestad\w*",
+    "extradite": r"extradit\w*|extradi\w*",
+    "sign": r"sign\w*|firm\w*|launch\w*|announc\w*|anunci\w*|lanz\w*",
+    "agreement": r"agreement|framework|accord|pact|acuerdo|marco|entendimiento",
+    "law": r"\blaw\b|legislation|reform\w*|\bley\b|enact\w*|promulg\w*",
+    "charges": r"charge\w*|indict\w*|acusa\w*|cargos",
+    "drop": r"dropp\w*|dismiss\w*|return\w*|repatri\w*|retir\w*",
+    "kill": r"kill\w*|murder\w*|assassinat\w*|asesin\w*|mat[óo]",
+    "inaugurate": r"inaugurat\w*|took office|sworn|assum\w*|tom[óo] posesi[óo]n|elected|elect",
+}
+_CLASS_RES = {k: re.compile(v, re.I) for k, v in _CLASSES.items()}
+
+
+def _fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _tokens(text: str) -> dict[str, float]:
+    """Weighted tokens: action classes (2), capitalised names (3), other content words (1)."""
+    out: dict[str, float] = {}
+    for cls, pat in _CLASS_RES.items():
+        if pat.search(text):
+            out["#" + cls] = 2.0
+    for m in re.finditer(r"[A-Za-zÀ-ÿ][\w'-]+", text):
+        word = m.group()
+        low = _fold(word.lower()).strip("'")
+        if low in _STOP or _fold(low) in _STOP or len(low) < 4:
+            continue
+        weight = 3.0 if word[0].isupper() and m.start() > 0 else 1.0
+        key = low[:6]
+        out[key] = max(out.get(key, 0.0), weight)
+    return out
+
+
+@dataclass(frozen=True)
+class EventMatch:
+    event: dict
+    score: float
+    matched: tuple[str, ...]
+
+
+def link_event(ev: Evidence, claim: Claim) -> EventMatch | None:
+    """The timeline event a dated sentence refers to, or None when no event shares a name
+    (or a distinctive word and an action) with it."""
+    words = _tokens(claim.sentence)
+    best: EventMatch | None = None
+    for row, toks in ev._event_tokens:
+        shared = [k for k in words if k in toks]
+        score = sum(min(words[k], toks[k]) for k in shared)
+        names = [k for k in shared if not k.startswith("#") and words[k] >= 3 and toks[k] >= 3]
+        actions = [k for k in shared if k.startswith("#")]
+        if not names and not (actions and score >= 4):
+            continue
+        if score < 3:
+            continue
+        cand = EventMatch(row, score, tuple(shared))
+        if best is None or score > best.score or (
+                math.isclose(score, best.score) and _closeness(row, claim) <
+                _closeness(best.event, claim)):
+            best = cand
+    return best
+
+
+def _closeness(row: dict, claim: Claim) -> int:
+    try:
+        y = int(str(row["date"])[:4])
+        c = int(str(claim.period)[:4])
+    except (ValueError, TypeError):
+        return 10**6
+    return abs(y - c)
