@@ -262,15 +262,24 @@ def _mk_date(y: str, m: str, d: str) -> date | None:
 
 def read_metadata(text: str) -> Metadata:
     meta = Metadata()
-    head = text[:400]
-    for pat in _DATELINE_PATTERNS:
-        m = pat.search(head)
-        if m and (d := _mk_date(m.group("y"), m.group("m"), m.group("d"))):
-            meta.dateline = d
-            meta.dateline_text = m.group().strip()
-            meta.dateline_span = (m.start(), m.end())
-            wd = m.groupdict().get("wd")
-            meta.weekday_stated = wd.lower() if wd else None
+    # the dateline is a short line of its own among the first three (not a date in the prose)
+    lines = [m for m in re.finditer(r"[^\n]+", text[:2000]) if m.group().strip()][:3]
+    for line in lines:
+        if len(line.group().strip()) > 90:
+            continue
+        for pat in _DATELINE_PATTERNS:
+            m = pat.search(line.group())
+            rest = len(line.group().strip()) - len(m.group()) if m else 0
+            if m and (rest > 40 or line.group().rstrip().endswith(".")):
+                continue  # a sentence that mentions a date, not a dateline
+            if m and (d := _mk_date(m.group("y"), m.group("m"), m.group("d"))):
+                meta.dateline = d
+                meta.dateline_text = m.group().strip()
+                meta.dateline_span = (line.start() + m.start(), line.start() + m.end())
+                wd = m.groupdict().get("wd")
+                meta.weekday_stated = wd.lower() if wd else None
+                break
+        if meta.dateline:
             break
     for pat in _PUBLISHER_PATTERNS:
         if m := pat.search(text):

@@ -58,7 +58,10 @@ _FLAG_RES = {k: re.compile(v, re.I) for k, v in FLAG_PATTERNS.items()}
 QUALIFIERS: dict[str, str] = {
     "more than": "at_least", "over": "at_least", "above": "at_least", "at least": "at_least",
     "upwards of": "at_least", "in excess of": "at_least", "exceeding": "at_least",
-    "just over": "at_least", "más de": "at_least", "mas de": "at_least",
+    "just over": "at_least", "topped": "at_least", "exceeded": "at_least",
+    "surpassed": "at_least", "passed": "at_least", "superó": "at_least",
+    "superaron": "at_least", "rebasó": "at_least", "rebasaron": "at_least",
+    "más de": "at_least", "mas de": "at_least",
     "al menos": "at_least", "por lo menos": "at_least", "arriba de": "at_least",
     "poco más de": "at_least", "superior a": "at_least",
     "less than": "at_most", "fewer than": "at_most", "under": "at_most", "below": "at_most",
@@ -76,10 +79,10 @@ _NUM = r"\d{1,3}(?:[,.]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
 _SCALE_WORD = (r"thousand|million|billion|trillion|mil millones|millones|mill[oó]n|billones|"
                r"mil|mdd|mdp")
 _CURWORD = r"dollars|d[óo]lares|pesos|reais|reales|USD|MXN|BRL"
-_PCT = r"%|\s?percent\b|\s?per cent\b|\s?por ciento\b|\s?percentage points?\b|" \
+_PCT = r"\s?%|\s?percent\b|\s?per cent\b|\s?por ciento\b|\s?percentage points?\b|" \
        r"\s?puntos porcentuales\b"
 QUANTITY = re.compile(
-    rf"(?:(?P<qual>{_QUAL})\s+)?(?P<cur>{_CUR})?\s?(?P<num>{_NUM})"
+    rf"(?:(?P<qual>{_QUAL})\s+(?:las?\s+|los\s+|the\s+)?)?(?P<cur>{_CUR})?\s?(?P<num>{_NUM})"
     rf"(?:(?P<sc1>bn|mn|k|m|b)\b|\s+(?P<scale>{_SCALE_WORD})\b)?"
     rf"(?:\s+(?:de\s+)?(?P<curw>{_CURWORD})\b)?(?P<pct>{_PCT})?",
     re.I)
@@ -144,6 +147,8 @@ _DATE_RES: list[tuple[str, re.Pattern[str]]] = [
         rf"\b(?:from|between|since|desde|entre|de)\s+(?P<y1>{YEAR})\s+(?:to|and|through|"
         rf"until|till|a|al|y|hasta)\s+(?:el\s+)?(?P<y2>{YEAR})\b", re.I)),
     ("range", re.compile(rf"\b(?P<y1>{YEAR})\s?[-–]\s?(?P<y2>{YEAR}|\d\d)\b")),
+    ("since", re.compile(rf"\b(?:since|desde)\s+(?:(?:fiscal year|FY|el a[ñn]o fiscal)\s*)?"
+                         rf"(?:(?:el|the) (?:a[ñn]o|year) )?(?P<y>{YEAR})\b", re.I)),
     ("year", re.compile(rf"(?<![\d$,.])(?P<y>{YEAR})(?!\d|,\d|\.\d|%)")),
 ]
 
@@ -190,6 +195,8 @@ def _date_expr(kind: str, m: re.Match[str], offset: int) -> DateExpr | None:
         period = f"FY{y1}-FY{y2}" if kind == "fiscal" else f"{y1}-{y2}"
         return DateExpr(m.start() + offset, m.end() + offset, kind, period, (y1, y2), text)
     y = int(g["y"])
+    if kind == "since":
+        return DateExpr(m.start() + offset, m.end() + offset, "since", f"{y}-", (y,), text)
     if kind == "year":
         return DateExpr(m.start() + offset, m.end() + offset, "year", str(y), (y,), text)
     month = int(g["m"]) if g["m"].isdigit() else MONTHS[g["m"].lower().rstrip(".")]
@@ -330,6 +337,7 @@ def find_quantities(text: str, lang: str = "en", offset: int = 0,
             hw = min(hw, max(0.5, 0.025 * value))  # "100,000" is read as ±2.5%, not ±50,000
             out.append(Quantity(start + offset, end + offset, qtext, value, hw, "count",
                                 "count", qual))
+    _pair_ends(text, out, offset, lang, skip)
     # a number inside another quantity ("per 100,000", "100 mil") is part of its unit
     out = [q for q in out if not any(o is not q and o.start <= q.start and q.end <= o.end
                                      and (o.end - o.start) > (q.end - q.start) for o in out)]
@@ -356,6 +364,31 @@ def find_quantities(text: str, lang: str = "en", offset: int = 0,
                 " an").strip(), "exact")
         out.append(Quantity(s + offset, e + offset, m.group(), value, hw, "ratio", "times", qual))
     return sorted(out, key=lambda q: q.start)
+
+
+_PAIR_END = re.compile(rf"\b(?:to|a|hasta)\s+(?P<num>{_NUM})\b(?![,.]?\d|\s*%)", re.I)
+
+
+def _pair_ends(text: str, out: list[Quantity], offset: int, lang: str,
+               skip: list[tuple[int, int]]) -> None:
+    """"from 8.1 in 2007 to 24.9 in 2023": the second number is of the first one's kind."""
+    for m in _PAIR_END.finditer(text):
+        s, e = m.start("num") + offset, m.end("num") + offset
+        if any(q.start <= s < q.end for q in out) or any(
+                m.start("num") < te and ts < m.end("num") for ts, te in skip):
+            continue
+        if re.fullmatch(YEAR, m.group("num")):
+            continue
+        prev = [q for q in out if q.end <= s and s - q.end <= 60 and
+                q.kind in ("rate", "count", "share")]
+        if not prev:
+            continue
+        p = prev[-1]
+        value, hw = parse_number(m.group("num"), lang)
+        if p.kind == "count":
+            hw = min(hw, max(0.5, 0.025 * value))
+        out.append(Quantity(s, e, m.group("num"), value, hw, p.kind, p.unit, "exact"))
+    out.sort(key=lambda q: q.start)
 
 
 def _merge_ranges(text: str, out: list[Quantity], offset: int, lang: str) -> None:
@@ -478,7 +511,7 @@ def extract_claims(doc: Document) -> list[Claim]:
             if claim.topic:
                 last_topic[sent.paragraph] = claim.topic
         for d in dates:
-            if d.used:
+            if d.used or d.kind == "since":
                 continue
             claims.append(Claim(
                 kind="date", sentence=sent.text, sentence_start=sent.start,
@@ -546,6 +579,11 @@ def _period_for(raw: str, q: Quantity, dates: list[DateExpr],
         d = before[-1]
         d.used = True
         return _single_period(d)
+    opened = [d for d in dates if d.kind == "since"]
+    if opened:
+        # "more than $3 billion since 2008": a total over an open span, not a 2008 figure
+        opened[0].used = True
+        return opened[0].period
     if q.kind in ("ratio", "change"):
         return None
     if spans and not wants_span:

@@ -143,6 +143,10 @@ class Checker:
             return self.verdict(claim, "unverifiable",
                                 f"the store holds no {claim.kind} series for {family}")
         years = self._years(claim)
+        if (claim.period or "").endswith("-"):
+            return self.verdict(claim, "unverifiable",
+                                f"a total over an open span (since {years[0]}); the store "
+                                "holds annual figures", series=ids[0])
         if len(years) != 1 or (claim.period or "").startswith("FY"):
             return self.verdict(claim, "unverifiable", "no single year stated for this figure",
                                 series=ids[0])
@@ -342,6 +346,15 @@ class Checker:
         stages = _stages(claim.flags)
         if not lines.empty:
             lines = lines[lines["stage"].isin(stages)]
+        if (claim.period or "").endswith("-"):
+            since = lines[(lines["fy_start"] == fy0) & (lines["fy_end"] > fy0)] \
+                if not lines.empty else lines
+            hint = "; ".join(f"{fmt(r['amount_usd'], 'USD')} for FY{r['fy_start']}–"
+                             f"FY{r['fy_end']} ({self.ev.source_label(r['source_id'])})"
+                             for r in since.sort_values("fy_end").tail(3).to_dict("records"))
+            return self.verdict(claim, "unverifiable",
+                                f"an open span (since {fy0}) has no end year to compare with"
+                                + (f"; cumulative figures: {hint}" if hint else ""), series=sid)
         span = f"FY{fy0}" + (f"–FY{fy1}" if fy1 != fy0 else "")
         exact = lines[(lines["fy_start"] == fy0) & (lines["fy_end"] == fy1)] \
             if not lines.empty else lines

@@ -145,3 +145,27 @@ def test_drug_words_that_modify_deaths_pick_the_drug_series_topic():
 def test_a_multiplier_without_a_subject_is_not_a_claim():
     claims = extract_claims(make_document("She visited three times in 2019."))
     assert [c.kind for c in claims] == ["date"]
+
+
+def test_since_a_year_is_an_open_span_not_that_years_figure():
+    doc = make_document("The U.S. has given more than $3 billion in Mérida aid since 2008.")
+    (c,) = extract_claims(doc)
+    assert c.kind == "money" and c.period == "2008-"
+
+
+def test_verbs_of_exceeding_are_lower_bounds():
+    (q,) = find_quantities("Overdose deaths topped 100,000 in 2021")
+    assert q.qualifier == "at_least"
+    (q,) = find_quantities("las muertes superaron las 100 mil en 2021", "es")
+    assert q.qualifier == "at_least" and q.value == 100000
+
+
+def test_a_date_in_the_first_sentence_is_not_a_dateline():
+    doc = make_document("El Mayo Zambada fue detenido el 25 de julio de 2024 en El Paso.")
+    assert doc.metadata.dateline is None
+    assert [c.kind for c in extract_claims(doc)] == ["date"]
+
+
+def test_the_second_number_of_a_from_to_pair_takes_the_first_ones_kind():
+    qs = find_quantities("The homicide rate rose from 8.1 in 2007 to 24.9 in 2023")
+    assert [(q.kind, q.value) for q in qs] == [("rate", 8.1), ("rate", 24.9)]

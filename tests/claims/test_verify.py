@@ -131,3 +131,9 @@ def test_verdicts_serialise_to_the_documented_keys(evidence):
     assert rows[0]["article"] == "a.txt" and rows[0]["value"] == 106699
     assert pd.Series([r["verdict"] for r in rows]).isin(
         ["supported", "approximately_right", "contradicted", "unverifiable"]).all()
+
+
+def test_money_since_a_year_is_unverifiable_and_lists_cumulative_figures(evidence):
+    (v,) = check_text("Congress has appropriated more than $3 billion for Mérida since 2008.",
+                      evidence=evidence)
+    assert v.verdict == "unverifiable" and "$3.3 billion" in v.reason
