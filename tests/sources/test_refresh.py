@@ -222,7 +222,7 @@ def test_diff_reports_revised_values_and_provisional_to_final(recorded, client, 
         st = o.loc[("mx.homicides.inegi.count", "MX", "2025")]
         assert (st["change"], st["old_status"], st["new_status"]) == ("status", "provisional",
                                                                       "final")
-        assert d.summary() | {} == {"added": 0, "removed": 0, "revised": 1,
+        assert d.summary() == {"added": 0, "removed": 0, "revised": 1,
                                     "status_changed": 2, "funding_added": 0,
                                     "funding_removed": 0, "funding_revised": 0}
         default = diff_snapshots(s)  # previous vs newest
