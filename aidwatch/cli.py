@@ -378,7 +378,8 @@ def snapshots(as_json: JsonOpt = False) -> None:
             latest=df["latest"].map({True: "*", False: ""}),
             created_at=df["created_at"].astype(str).str[:19],
             sources=[", ".join(k for k in h if k != "previous_snapshot")
-                     for h in df["source_hashes"]],
+                     if kind != "embedded" else f"embedded data ({len(h)} files)"
+                     for h, kind in zip(df["source_hashes"], df["kind"], strict=True)],
         )[["latest", "snapshot_id", "created_at", "kind", "data_date", "n_observations",
            "n_funding", "sources"]], title=f"{len(df)} snapshots in {s.path}")
 

@@ -204,8 +204,13 @@ class HttpClient:
                 raise SourceError(source, f"timed out after {self.timeout:g}s waiting for "
                                   f"{host} ({attempt + 1} attempts)") from None
             except httpx.RemoteProtocolError as exc:
+                # A body cut short: retried like a timeout, never used as data.
+                if attempt < self.retries:
+                    attempt += 1
+                    self.sleep(self._wait(attempt, None))
+                    continue
                 raise SourceError(source, f"truncated or malformed response from {host} "
-                                  f"({_reason(exc)})") from None
+                                  f"({_reason(exc)}, {attempt + 1} attempts)") from None
             except httpx.HTTPError as exc:
                 raise SourceError(source, f"request to {host} failed ({_reason(exc)})") from None
             if response.status_code in RETRY_STATUSES and attempt < self.retries:
