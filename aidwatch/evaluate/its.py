@@ -106,7 +106,8 @@ class InterruptedTimeSeries:
                 raise InputError(f"break {label} is outside the data ({self._fmt(t[0])}-"
                                  f"{self._fmt(t[-1])})")
             inside = int(((t >= b) & (t < edges[k + 1])).sum())
-            _checks.require_min(inside, 2, f"points between break {label} and the next "
+            # Level and slope of a segment use two of its points; a third leaves a residual.
+            _checks.require_min(inside, 3, f"points between break {label} and the next "
                                            "break or the end of the data")
             on = (t >= b).astype(float)
             X[f"level_{label}"] = on

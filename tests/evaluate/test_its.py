@@ -73,7 +73,7 @@ def test_monthly_data_gets_month_dummies():
 
 @pytest.mark.parametrize("breaks,message", [
     ([1992], "too few points before the first break"),
-    ([2023], "too few points between break 2023"),
+    ([2022], "too few points between break 2022"),
     ([2030], "outside the data"),
 ])
 def test_breaks_the_data_cannot_support_are_named(breaks, message):
