@@ -26,7 +26,8 @@ from .http import Fetched, HttpClient, MissingKey, SourceError
 SOURCE_ID = "sesnsp-victimas-estatal-live"
 MONTHS = ("Enero", "Febrero", "Marzo", "Abril", "Mayo", "Junio", "Julio", "Agosto",
           "Septiembre", "Octubre", "Noviembre", "Diciembre")
-REQUIRED = ("Año", "Clave_Ent", "Entidad", "Tipo de delito", "Subtipo de delito", *MONTHS)
+REQUIRED = ("Año", "Clave_Ent", "Entidad", "Tipo de delito", "Subtipo de delito", "Sexo",
+            "Rango de edad", *MONTHS)
 # (Tipo, Subtipo) -> (panel series, national series)
 MEASURES = {
     ("Homicidio", "Homicidio doloso"): ("mx.homicide_victims.by_state_month",
@@ -85,6 +86,18 @@ def parse_rows(source: str, rows: list[dict[str, str]]) -> list[dict]:
     return out
 
 
+def check_layout(source: str, text: str) -> None:
+    """Refuse the other SESNSP files (crimes instead of victims; municipal level) by name."""
+    header = text.split("\n", 1)[0]
+    if "Cve. Municipio" in header or "Municipio" in header.split(","):
+        raise SourceError(source, "this is a municipal file; municipal and state files are not "
+                          "comparable (not every municipality reports): point "
+                          "AIDWATCH_SESNSP_FILE at the state-level victims file")
+    if "Modalidad" in header and "Sexo" not in header:
+        raise SourceError(source, "this is a crimes (carpetas) file, not the victims file: "
+                          "point AIDWATCH_SESNSP_FILE at the state-level victims file")
+
+
 def unzip_csv(source: str, content: bytes) -> bytes:
     """The single CSV inside a ZIP release (or the bytes unchanged if not a ZIP)."""
     if not content.startswith(b"PK"):
@@ -132,6 +145,7 @@ class SESNSP(Connector):
             url = fetched.url
         batch.add_payload(fetched)
         text = decode_sesnsp(self.name, unzip_csv(self.name, fetched.content))
+        check_layout(self.name, text)
         rows = read_csv(self.name, text, REQUIRED, fetched.url)
         batch.observations = parse_rows(self.name, rows)
         if not batch.observations:

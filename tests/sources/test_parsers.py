@@ -261,3 +261,13 @@ def test_inegi_state_names_fold_accents_and_short_forms():
     assert state_geo("Estado de México") == "MX-15"
     assert state_geo("Ciudad de México") == "MX-09"
     assert state_geo("Extranjero") is None
+
+
+def test_sesnsp_refuses_the_municipal_crimes_file_by_name():
+    from aidwatch.sources.sesnsp import check_layout
+    with pytest.raises(SourceError, match="municipal file"):
+        check_layout("sesnsp", fx("sesnsp/idm_municipal_delitos_excerpt.csv"))
+    state_crimes = fx("sesnsp/victimas_estatal_excerpt.csv").replace(",Sexo,Rango de edad", "")
+    with pytest.raises(SourceError, match="crimes \\(carpetas\\) file"):
+        check_layout("sesnsp", state_crimes)
+    check_layout("sesnsp", fx("sesnsp/victimas_estatal_excerpt.csv"))

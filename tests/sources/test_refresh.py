@@ -277,3 +277,54 @@ def test_unknown_geography_from_a_source_is_rejected(recorded, client, fresh_db,
     monkeypatch.setenv("AIDWATCH_WORLDBANK_COUNTRIES", "MEX USA ZZZ")
     report = refresh(["worldbank"], db=fresh_db, client=client)
     assert "unknown geography 'ZZZ'" in outcome(report, "worldbank").message
+
+
+def test_worldbank_follows_pages(recorded, client, fresh_db):
+    usa = json.loads(fixture_bytes("worldbank/sp_pop_totl_usa_2022_2023.json"))
+    mex = json.loads(fixture_bytes("worldbank/sp_pop_totl_mex_2023.json"))
+    usa[0] |= {"pages": 2}
+    mex[0] |= {"page": 2, "pages": 2}
+
+    def paged(req):
+        page = req.query.get("page", ["1"])[0]
+        return Reply(json.dumps(usa if page == "1" else mex).encode())
+
+    recorded.route(r"SP\.POP\.TOTL$", paged)
+    report = refresh(["worldbank"], db=fresh_db, client=client)
+    assert report.landed == ["worldbank"]
+    assert [r.query.get("page") for r in recorded.hits(r"SP\.POP\.TOTL$")] == [None, ["2"]]
+    with aidwatch.open_store(fresh_db) as s:
+        assert s.series("mx.population").set_index("period").loc["2023", "value"] == 129739759
+        assert s.series("us.population").set_index("period").loc["2023", "value"] == 336755052
+
+
+def test_inegi_lands_without_table_notes_and_says_so(recorded, client, fresh_db):
+    recorded.route(r"/api/info$", Reply(b"", 404))
+    report = refresh(["inegi"], db=fresh_db, client=client)
+    o = outcome(report, "inegi")
+    assert o.status == "landed" and "table notes unavailable" in o.message
+    with aidwatch.open_store(fresh_db) as s:
+        assert set(s.series("mx.homicides.inegi.count", start="2024")["status"]) == {"final"}
+
+
+def test_bls_uses_v2_with_key_and_keyless_v1_without(recorded, client, fresh_db, monkeypatch):
+    refresh(["bls"], db=fresh_db, client=client)
+    v2 = recorded.hits(r"/publicAPI/v2/")
+    bodies = [json.loads(r.body) for r in v2]
+    assert bodies[0]["registrationkey"] == "test-bls-key" and bodies[0]["annualaverage"]
+    assert [(b["startyear"], b["endyear"]) for b in bodies][0] == ("2000", "2019")
+    with aidwatch.open_store(fresh_db) as s:
+        assert s.series("us.cpi_u.annual").set_index("period").loc["2019", "value"] == 255.657
+    monkeypatch.delenv("AIDWATCH_BLS_API_KEY")
+    report = refresh(["bls"], db=fresh_db, client=client)
+    v1 = [json.loads(r.body) for r in recorded.hits(r"/publicAPI/v1/")]
+    assert v1 and all("registrationkey" not in b for b in v1)
+    assert all(int(b["endyear"]) - int(b["startyear"]) < 10 for b in v1)
+    assert "monthly index only" in outcome(report, "bls").message
+
+
+def test_fred_bad_key_answer_fails_with_freds_message(recorded, client, fresh_db):
+    recorded.route(r"^/fred/", Reply(fixture_bytes("fred/error_bad_api_key.json"), 400))
+    report = refresh(["fred"], db=fresh_db, client=client)
+    assert "api_key is not a 32 character" in outcome(report, "fred").message
+    assert "abcdefghijklmnopqrstuvwxyz123456" not in outcome(report, "fred").message
