@@ -101,7 +101,7 @@ class HttpClient:
     retries: int = 3
     backoff: float = field(default_factory=lambda: env_float("AIDWATCH_HTTP_BACKOFF", 1.0))
     max_wait: float = field(default_factory=lambda: env_float("AIDWATCH_HTTP_MAX_WAIT", 60.0))
-    cache: Path | None = None
+    cache: Path | str | None = None
     on_event: Callable[[str, str], None] | None = None
     transport: httpx.BaseTransport | None = None
     sleep: Callable[[float], None] = time.sleep
@@ -110,7 +110,7 @@ class HttpClient:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self.cache = self.cache or cache_dir()
+        self.cache = Path(self.cache) if self.cache else cache_dir()
         self._client = httpx.Client(
             timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 20.0)),
             headers={"User-Agent": USER_AGENT}, follow_redirects=True,

@@ -125,3 +125,10 @@ def test_base_url_and_cache_dir_come_from_the_environment(monkeypatch, tmp_path)
     assert cache_dir() == tmp_path / "home" / "cache"  # under the user data dir
     monkeypatch.setenv("AIDWATCH_CACHE_DIR", str(tmp_path / "c"))
     assert cache_dir() == tmp_path / "c"
+
+
+def test_cache_directory_may_be_given_as_text(server, tmp_path):
+    server.route(r"^/x$", Reply(b"ok"))
+    with HttpClient(cache=str(tmp_path / "c"), pace=0) as c:
+        c.get("t", f"{server.url}/x")
+    assert list((tmp_path / "c" / "t").glob("*.body"))
