@@ -38,3 +38,8 @@ __all__ = [
 from .claims import Claim, Verdict, check_text  # noqa: E402
 
 __all__ += ["Claim", "Verdict", "check_text"]
+
+# The evidence brief: build_brief(out) writes brief.html, brief.pdf and data/ (docs/brief.md).
+from .brief import BriefResult, build_brief  # noqa: E402
+
+__all__ += ["BriefResult", "build_brief"]

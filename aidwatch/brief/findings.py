@@ -1,0 +1,218 @@
+"""Sections 1, 4 and 5: key findings, the evaluation battery and the claims checked.
+
+Every sentence is generated from records (store rows, ``Estimate`` and ``Verdict`` objects);
+nothing here types a result. When the evaluation or claim-checking modules are missing from
+this build, the section says so plainly instead of showing numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+
+import pandas as pd
+
+from ..errors import AidWatchError
+from ..model import period_year
+from ..store import Store
+from .sections import MERIDA, TOTAL_AID, cumulative_rows, money_usd
+
+NOT_AVAILABLE = "not available in this build"
+DEFAULT_CHECK = "press_figures.txt"
+
+
+@dataclass
+class Finding:
+    """One key-findings sentence with the number, its interval (or why none) and sources."""
+
+    text: str
+    interval: str
+    source_ids: list[str] = field(default_factory=list)
+
+
+def _value(store: Store, series_id: str, year: int) -> tuple[float, str, str] | None:
+    df = store.series(series_id)
+    row = df[df["period"] == str(year)]
+    if row.empty:
+        return None
+    r = row.iloc[0]
+    return float(r["value"]), str(r["status"]), str(r["source_id"])
+
+
+def _latest_final(store: Store, series_id: str) -> int:
+    df = store.series(series_id)
+    final = df[df["status"] == "final"]
+    return int((final if not final.empty else df)["period"].map(period_year).max())
+
+
+def baseline_year(store: Store) -> int:
+    """The calendar year before the first Mérida appropriation (the 'before' year)."""
+    lines = store.funding(MERIDA, stage="appropriated")
+    return int(lines["fy_start"].min()) - 1
+
+
+def descriptive_findings(store: Store) -> list[Finding]:
+    """Findings that describe the record (money, outcomes) rather than estimate effects."""
+    out: list[Finding] = []
+    cum = cumulative_rows(store)
+    if cum:
+        widest = [r for r in cum if (r["fy_start"], r["fy_end"]) ==
+                  (cum[0]["fy_start"], cum[0]["fy_end"])]
+        amounts = sorted({r["amount_usd"] for r in widest})
+        said = (money_usd(amounts[0]) if len(amounts) == 1 else
+                f"{money_usd(amounts[0])} to {money_usd(amounts[-1])}")
+        period = widest[0]["period"]
+        fa = store.funding(TOTAL_AID, stage="obligated")
+        fa = fa[(fa["fy_start"] >= widest[0]["fy_start"]) & (fa["fy_end"] <= widest[0]["fy_end"])]
+        n_docs = len({i for r in widest for i in r["source_ids"]})
+        text = (f"Congress appropriated about {said} for the Mérida Initiative in Mexico over "
+                f"{period} (nominal dollars, as {n_docs} documents state the cumulative "
+                "total; these are rounded figures, not a sum of annual lines).")
+        if not fa.empty:
+            text += (f" For comparison, ForeignAssistance.gov records "
+                     f"{money_usd(fa['amount_usd'].sum())} obligated over the same fiscal years "
+                     "for all U.S. assistance to Mexico, of every kind.")
+        out.append(Finding(text, "no interval: published budget figures, rounded by the source",
+                           sorted({i for r in widest for i in r["source_ids"]} |
+                                  set(fa["source_id"].unique()))))
+    base = baseline_year(store)
+    total = "us.overdose_deaths.total"
+    last = _latest_final(store, total)
+    a, b = _value(store, total, base), _value(store, total, last)
+    if a and b:
+        out.append(Finding(
+            f"U.S. drug overdose deaths rose from {a[0]:,.0f} in {base} to {b[0]:,.0f} in "
+            f"{last} ({b[0] / a[0]:.1f} times as many), by the final death-certificate counts.",
+            "no sampling interval: a count of all death certificates", sorted({a[2], b[2]})))
+    synth = "us.overdose_deaths.synthetic_opioids"
+    s_last = _latest_final(store, synth)
+    s, t = _value(store, synth, s_last), _value(store, total, s_last)
+    if s and t:
+        out.append(Finding(
+            f"Synthetic opioids, mainly illicit fentanyl, were involved in {s[0]:,.0f} of the "
+            f"{t[0]:,.0f} overdose deaths in {s_last} ({s[0] / t[0]:.0%}), the latest year with "
+            "a final count by drug in the evidence base.",
+            "no sampling interval: a count of all death certificates", sorted({s[2], t[2]})))
+    rate = "mx.homicides.rate_per_100k"
+    r_last = _latest_final(store, rate)
+    h0, h1 = _value(store, rate, base), _value(store, rate, r_last)
+    if h0 and h1:
+        out.append(Finding(
+            f"Mexico's homicide rate went from {h0[0]:.1f} per 100,000 people in {base} to "
+            f"{h1[0]:.1f} in {r_last} ({h1[0] / h0[0]:.1f} times the {base} rate), by the "
+            "UNODC series.",
+            "no interval published: administrative counts", sorted({h0[2], h1[2]})))
+    return out
+
+
+# -- evaluation (issue 3) --------------------------------------------------------------------
+def _fmt(x: float | None) -> str:
+    if x is None or not isinstance(x, int | float) or not math.isfinite(x):
+        return "n/a"
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+
+
+def load_estimates(store: Store) -> tuple[list, str]:
+    """The default battery's estimates, or an empty list and the reason none are shown."""
+    try:
+        from ..evaluate import run_battery
+    except (ImportError, AttributeError):
+        return [], f"Effect estimates: {NOT_AVAILABLE} (the evaluation battery is missing)."
+    try:
+        result = run_battery(store)
+    except AidWatchError as exc:
+        return [], f"Effect estimates: the evaluation battery could not run ({exc})."
+    estimates = list(getattr(result, "estimates", result))
+    return estimates, ""
+
+
+def _interval_text(e) -> str:
+    if e.interval is not None and all(math.isfinite(v) for v in e.interval):
+        return f"95% interval {_fmt(e.interval[0])} to {_fmt(e.interval[1])}"
+    if e.p_value is not None and math.isfinite(e.p_value):
+        n = e.diagnostics.get("placebo_units")
+        return f"placebo p = {e.p_value:.2f}" + (f" among {n} placebo units" if n else "")
+    return "no interval"
+
+
+def _verdict_text(e) -> str:
+    """What the uncertainty allows one to say, and no more."""
+    if e.interval is not None and all(math.isfinite(v) for v in e.interval):
+        lo, hi = e.interval
+        if lo <= 0 <= hi:
+            return "the interval includes zero, so no change can be told apart from noise"
+        if "dose" in e.method.lower():
+            return ("the interval excludes zero: the outcome moved with the amounts, an "
+                    "association, not proof that the money caused it")
+        return ("the interval excludes zero: a change in step with the date, not proof that "
+                "the cooperation caused it")
+    if e.p_value is not None and math.isfinite(e.p_value):
+        if e.p_value > 0.10:
+            return "within what the placebo units show, so no detectable change"
+        return ("few placebo units show as large a gap; a change in step with the date, not "
+                "proof of cause")
+    return "no uncertainty measure, so no conclusion"
+
+
+def estimate_rows(estimates: list, names: dict[str, str] | None = None) -> list[dict]:
+    """One row per estimate (numbers formatted, not-estimable rows kept with their reason)."""
+    names = names or {}
+    rows = []
+    for e in estimates:
+        lo, hi = (e.interval or (None, None))
+        ok = e.status == "ok" and e.effect is not None
+        rows.append({"method": e.method, "outcome": e.outcome,
+                     "outcome_name": names.get(e.outcome, e.outcome),
+                     "intervention": e.intervention,
+                     "treated": getattr(e, "treated", ""),
+                     "effect": f"{e.effect:+.3g}" if ok else "–",
+                     "effect_value": e.effect, "low": lo, "high": hi, "unit": e.unit,
+                     "interval": _interval_text(e) if ok else "–",
+                     "p_value": "" if e.p_value is None else f"{e.p_value:.2g}",
+                     "status": e.status, "estimand": e.estimand,
+                     "reading": (f"{e.estimand}: {_verdict_text(e)}." if ok else e.reading),
+                     "assumptions": list(e.assumptions), "n_points": e.n_points,
+                     "source_ids": list(e.source_ids), "diagnostics": e.diagnostics})
+    return rows
+
+
+def estimate_findings(estimates: list, names: dict[str, str] | None = None,
+                      limit: int = 2) -> list[Finding]:
+    """Key-findings sentences: the first usable estimate of each method family."""
+    names = names or {}
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for e in estimates:
+        family = e.method.split(" ")[0].split("(")[0].lower()
+        if e.status != "ok" or e.effect is None or family in seen or len(out) >= limit:
+            continue
+        seen.add(family)
+        name = names.get(e.outcome, e.outcome)
+        where = f" ({e.treated})" if getattr(e, "treated", "") else ""
+        out.append(Finding(
+            f"{e.method[:1].upper()}{e.method[1:]} on {name[:1].lower()}{name[1:]}{where}, "
+            f"{e.intervention}: {e.estimand} of {e.effect:+.3g} {e.unit}; "
+            f"{_verdict_text(e)}.", _interval_text(e), list(e.source_ids)))
+    return out
+
+
+# -- claims (issue 4) ------------------------------------------------------------------------
+def default_check_text() -> str:
+    return resources.files("aidwatch.brief").joinpath(DEFAULT_CHECK).read_text("utf-8")
+
+
+def check_articles(store: Store, articles: list[tuple[str, str]]) -> tuple[list[dict], str]:
+    """Claim tables for each (name, text); or no tables and the reason."""
+    try:
+        from ..claims import check_text
+    except (ImportError, AttributeError):
+        return [], f"Claim checking: {NOT_AVAILABLE} (the claim checker is missing)."
+    tables = []
+    for name, text in articles:
+        verdicts = check_text(text, store=store, article=name)
+        rows = [v.to_json() | {"article": name} for v in verdicts]
+        tables.append({"name": name, "text": text, "rows": rows,
+                       "counts": pd.Series([r["verdict"] for r in rows]).value_counts()
+                       .to_dict() if rows else {}})
+    return tables, ""
