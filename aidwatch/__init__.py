@@ -43,3 +43,10 @@ __all__ += ["Claim", "Verdict", "check_text"]
 from .brief import BriefResult, build_brief  # noqa: E402
 
 __all__ += ["BriefResult", "build_brief"]
+
+# Live refresh: refresh(["worldbank", "cdc"]) fetches the publishers and writes a new snapshot;
+# diff_snapshots(store, a, b) compares two snapshots (see docs/refresh.md).
+from .sources import refresh  # noqa: E402
+from .store import diff_snapshots  # noqa: E402
+
+__all__ += ["diff_snapshots", "refresh"]
