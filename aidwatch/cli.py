@@ -378,7 +378,8 @@ def snapshots(as_json: JsonOpt = False) -> None:
             latest=df["latest"].map({True: "*", False: ""}),
             created_at=df["created_at"].astype(str).str[:19],
             sources=[", ".join(k for k in h if k != "previous_snapshot")
-                     for h in df["source_hashes"]],
+                     if kind != "embedded" else f"embedded data ({len(h)} files)"
+                     for h, kind in zip(df["source_hashes"], df["kind"], strict=True)],
         )[["latest", "snapshot_id", "created_at", "kind", "data_date", "n_observations",
            "n_funding", "sources"]], title=f"{len(df)} snapshots in {s.path}")
 
@@ -423,6 +424,58 @@ def diff(
         if not d.funding.empty:
             c.print_frame(d.funding, title="Changed funding lines", units={
                 "old_amount": "USD", "new_amount": "USD"}, max_rows=limit)
+
+
+# -- evaluate --------------------------------------------------------------------------------
+@app.command("evaluate")
+def evaluate_cmd(
+    outcome: Annotated[str | None, typer.Option(
+        "--outcome", help="Only this outcome series (default: the battery's outcomes).")] = None,
+    method: Annotated[str | None, typer.Option(
+        "--method", help="Only this method: synth, its, dose or event.")] = None,
+    at: Annotated[int | None, typer.Option(
+        "--at", help="Intervention year (synth treatment year; a single ITS break).")] = None,
+    donors: Annotated[str | None, typer.Option(
+        "--donors", help="Synthetic-control donor pool, comma-separated ISO3 codes.")] = None,
+    plot: Annotated[Path | None, typer.Option(
+        "--plot", help="Write PNG charts (intervention marked, source line) into DIR.")] = None,
+    as_json: JsonOpt = False,
+    snapshot: SnapshotOpt = None,
+) -> None:
+    """Run the evaluation battery on the evidence base and print a table of estimates.
+
+    Synthetic control (Mexico's homicide rate, Mérida 2008, Latin American pool, placebo
+    p-value), interrupted time series (breaks 2008/2019/2022), funding dose-response and an
+    event study on Mexican states. Methods: docs/methods/.
+    Examples: aidwatch evaluate; aidwatch evaluate --method its --outcome
+    mx.homicides.rate_per_100k --json
+    """
+    from .evaluate.battery import display_frame, run_battery
+
+    with store(snapshot) as s:
+        result = run_battery(s, outcome=outcome, method=method, at=at,
+                             donors=[d.strip() for d in donors.split(",")] if donors else None,
+                             plot_dir=plot)
+        if as_json:
+            c.print_json([e.to_dict() for e in result.estimates])
+            return
+        table = Table(title=f"AidWatch evaluation — {len(result.estimates)} estimates",
+                      title_justify="left", show_lines=True)
+        for col in ("#", "method", "outcome", "intervention", "effect", "uncertainty", "fit",
+                    "n"):
+            table.add_column(col, overflow="fold")
+        rows = display_frame(result)
+        for i, r in enumerate(rows.itertuples(), 1):
+            table.add_row(str(i), r.method, r.outcome, r.intervention, r.effect, r.uncertainty,
+                          r.fit, str(r.n))
+        c.out.print(table)
+        for i, reading in enumerate(rows["reading"], 1):
+            c.out.print(f"{i}. {reading}", markup=False)
+        sources = sorted({sid for e in result.estimates for sid in e.source_ids})
+        c.out.print(c.source_footer(s, sources))
+        c.err.print(f"{result.seconds:.1f} s; methods and assumptions: docs/methods/"
+                    + (f"; charts: {', '.join(result.charts)}" if result.charts else ""),
+                    markup=False)
 
 
 @app.command("report")
