@@ -108,7 +108,8 @@ def pysyncon_run(st: dict, workers: int, sample: int | None, custom_v=None) -> d
     if custom_v is not None:
         fixed = Synth()
         fixed.fit(dataprep=dp, custom_V=custom_v)
-        out["weights_fixed_v"] = pd.Series(np.asarray(fixed.W), index=fixed.W_names)
+        # pysyncon leaves W_names unset on the custom-V path; the donor order is the same.
+        out["weights_fixed_v"] = pd.Series(np.asarray(fixed.W), index=w.index)
         out["rmspe_fixed_v"] = float(np.sqrt(fixed.loss_V))
     n = len(st["donors"])
     if sample is None or sample >= n:
