@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -138,11 +138,34 @@ def run_synth(store: Store, at: int = 2008, donors: Sequence[str] | None = None,
         return [est.with_provenance(store.snapshot.snapshot_id, set(sub["source_id"]))], \
             None, None
     est = sc.to_estimate(MX_RATE, intervention, placebo=placebo, unit="per 100,000")
+    est.diagnostics.update(_robustness(sc, at))
+    est = replace(est, reading=est.reading + CONFOUNDED)
     est.diagnostics.update({
         "panel": INTL_RATE, "window": [SYNTH_START, end],
         "donors_without_complete_data": dropped_all if not donors else sc.dropped_donors_})
     sources = set(sub["source_id"])
     return [est.with_provenance(store.snapshot.snapshot_id, sources)], sc, placebo
+
+
+CONFOUNDED = (" Other changes at the same time (Mexico's own military deployments from "
+              "December 2006, in the events timeline) are not separated from Mérida.")
+
+
+def _robustness(sc: SyntheticControl, at: int) -> dict:
+    """In-time placebo (half-way through the pre-period) and leave-one-out donors."""
+    out: dict = {}
+    fake = sc.pre_periods_[len(sc.pre_periods_) // 2]
+    try:
+        it = sc.placebo_in_time(fake)
+        out["in_time_placebo"] = {"at": int(fake), "gap": round(it.att, 4),
+                                  "pre_rmspe": round(it.pre_rmspe, 4)}
+    except InputError as exc:
+        out["in_time_placebo"] = {"at": int(fake), "not_estimable": exc.message}
+    loo = sc.leave_one_out()
+    out["leave_one_out"] = [{"without": str(r.without), "gap": round(float(r.att), 4),
+                             "pre_rmspe": round(float(r.pre_rmspe), 4)}
+                            for r in loo.itertuples()]
+    return out
 
 
 def money_by_year(store: Store, series_id: str, stage: str,
@@ -219,7 +242,8 @@ def _years(ys: list[int]) -> str:
     return ", ".join(runs)
 
 
-def run_event(store: Store) -> list[Estimate]:
+def run_event(store: Store, plot_dir: str | Path | None = None,
+              charts: list[str] | None = None) -> list[Estimate]:
     """Event study on Mexican states' monthly homicide victims around 2019 and 2021."""
     from .did import EventStudy
 
@@ -233,6 +257,11 @@ def run_event(store: Store) -> list[Estimate]:
             es = EventStudy(unit="geo", time="period", outcome="value",
                             event=date).fit(panel)
             out.append(es.to_estimate(series_id, label, unit="victims per state-month"))
+            if plot_dir and charts is not None:
+                p = Path(plot_dir) / f"event_{series_id}_{date}.png"
+                es.plot(p, title=f"Mexican states' homicide victims around {label}",
+                        source=_source_line(store, sorted(sources)))
+                charts.append(str(p))
         except InputError as exc:
             out.append(not_estimable("event study", series_id, label, exc.message))
     return [e.with_provenance(store.snapshot.snapshot_id, sources) for e in out]
@@ -277,7 +306,7 @@ def run_battery(store: Store, outcome: str | None = None, method: str | None = N
         for sid in ([outcome] if outcome else list(ITS_BREAKS)):
             estimates += run_dose(store, sid)
     if want("event") and outcome in (None, "mx.homicide_victims.by_state_month"):
-        estimates += run_event(store)
+        estimates += run_event(store, plot_dir, charts)
     snap = store.snapshot
     return BatteryResult(estimates, snap.snapshot_id, str(snap.data_date),
                          time.perf_counter() - started, charts)

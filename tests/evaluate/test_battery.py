@@ -45,6 +45,17 @@ def test_mexico_synthetic_control_uses_the_latin_american_pool(battery):
     assert abs(sum(d["weights"].values()) - 1) < 0.02
     assert 1 / (d["donors"] + 1) <= sc[0].p_value <= 1
     assert d["pre_rmspe"] > 0
+    assert d["in_time_placebo"]["at"] < 2008
+    assert {r["without"] for r in d["leave_one_out"]} >= {k for k, v in d["weights"].items()
+                                                         if v > 0.01}
+    assert "not separated from Mérida" in sc[0].reading
+
+
+def test_event_study_rows_warn_that_all_states_share_the_date(battery):
+    rows = [e for e in battery.estimates if e.method == "event study"]
+    assert len(rows) == 2 and all(e.status == "ok" for e in rows)
+    assert all("before-after" in e.reading for e in rows)
+    assert all(e.diagnostics["clusters"] == 32 for e in rows)
 
 
 def test_breaks_without_enough_data_say_so_instead_of_a_number(battery):
