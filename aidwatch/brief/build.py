@@ -88,8 +88,8 @@ def parse_formats(formats: str | Sequence[str] | None) -> tuple[tuple[str, ...],
     return chosen, False
 
 
-def read_articles(paths: Sequence[str | Path]) -> list[tuple[str, str]]:
-    """(name, text) for each article file given with --check."""
+def read_articles(paths: Sequence[str | Path]) -> list[tuple[str, str, str]]:
+    """(name, attribution, text) for each article file given with --check."""
     articles = []
     for p in paths:
         path = Path(p)
@@ -103,7 +103,7 @@ def read_articles(paths: Sequence[str | Path]) -> list[tuple[str, str]]:
             raise InputError(f"--check: cannot read {path}: {exc.strerror}") from None
         if not text.strip():
             raise InputError(f"--check: {path} is empty")
-        articles.append((path.name, text))
+        articles.append((path.name, f"Article checked: {path.name}.", text))
     return articles
 
 
@@ -126,9 +126,9 @@ def build_brief(out: str | Path = "aidwatch-brief", *, formats: str | Sequence[s
     """
     started = time.perf_counter()
     chosen, pdf_optional = parse_formats(formats)
-    articles = read_articles(check) if check else [("AidWatch restatement of the CRS figures "
-                                                    "as the press reported them",
-                                                    fd.default_check_text())]
+    articles = read_articles(check) if check else [(
+        "The CRS figures as the press reported them (AidWatch restatement)",
+        *fd.default_check())]
     chromium = find_chromium() if "pdf" in chosen else None
     warnings: list[str] = []
     if "pdf" in chosen and chromium is None:
@@ -191,7 +191,7 @@ def _ticker(progress: Progress | None, total: int) -> Callable[[str], None]:
     return tick
 
 
-def _context(store: Store, articles: list[tuple[str, str]], tick) -> tuple[dict, list]:
+def _context(store: Store, articles: list[tuple[str, str, str]], tick) -> tuple[dict, list]:
     snap = store.snapshot
     tick("Money")
     money = sections.money_section(store)
@@ -233,7 +233,7 @@ def _context(store: Store, articles: list[tuple[str, str]], tick) -> tuple[dict,
         if ref and ref[0] not in {m["name"] for m in methods}:
             methods.append({"name": ref[0], "text": "; ".join(r["assumptions"]) or r["estimand"],
                             "reference": ref[1]})
-    brief_id = hashlib.sha256("|".join([snap.data_hash, __version__, *[t for _, t in articles]])
+    brief_id = hashlib.sha256("|".join([snap.data_hash, __version__, *[t for *_, t in articles]])
                               .encode()).hexdigest()[:10]
     context = {
         "title": "Did U.S.–Mexico security cooperation change the outcomes it targeted?",
@@ -278,7 +278,9 @@ def _write_csvs(store: Store, out_dir: Path, figures: list, context: dict) -> li
                                      for r in context["estimates"]])
     for t in context["claims"]:
         t["csv"] = f"data/claims-{_slug(t['name'])}.csv"
-        extra[f"claims-{_slug(t['name'])}"] = _frame(t["rows"])
+        extra[f"claims-{_slug(t['name'])}"] = _frame(
+            [{k: v for k, v in r.items() if k not in ("snippet", "reference_text")}
+             for r in t["rows"]])
     for name, frame in extra.items():
         path = out_dir / "data" / f"{name}.csv"
         frame.assign(snapshot_id=snap).to_csv(path, index=False)

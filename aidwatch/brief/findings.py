@@ -191,28 +191,61 @@ def estimate_findings(estimates: list, names: dict[str, str] | None = None,
         name = names.get(e.outcome, e.outcome)
         where = f" ({e.treated})" if getattr(e, "treated", "") else ""
         out.append(Finding(
-            f"{e.method[:1].upper()}{e.method[1:]} on {name[:1].lower()}{name[1:]}{where}, "
-            f"{e.intervention}: {e.estimand} of {e.effect:+.3g} {e.unit}; "
-            f"{_verdict_text(e)}.", _interval_text(e), list(e.source_ids)))
+            f"{e.method[:1].upper()}{e.method[1:]}, {name}{where}, {e.intervention}: "
+            f"{e.estimand}, {e.effect:+.3g} {e.unit}; {_verdict_text(e)}.",
+            _interval_text(e), list(e.source_ids)))
     return out
 
 
 # -- claims (issue 4) ------------------------------------------------------------------------
-def default_check_text() -> str:
-    return resources.files("aidwatch.brief").joinpath(DEFAULT_CHECK).read_text("utf-8")
+def default_check() -> tuple[str, str]:
+    """The shipped text for section 5: (attribution, text to check).
+
+    The file's first paragraph says where the figures come from; it is shown, not checked
+    (its own dates would otherwise be read as claims).
+    """
+    raw = resources.files("aidwatch.brief").joinpath(DEFAULT_CHECK).read_text("utf-8")
+    attribution, _, body = raw.strip().partition("\n\n")
+    return attribution.strip(), body.strip() + "\n"
 
 
-def check_articles(store: Store, articles: list[tuple[str, str]]) -> tuple[list[dict], str]:
-    """Claim tables for each (name, text); or no tables and the reason."""
+def _snippet(sentence: str, start: int, end: int, width: int = 150) -> str:
+    """The sentence, cut around the claim when it is long."""
+    if len(sentence) <= width:
+        return sentence
+    left = max(0, min(start - width // 3, len(sentence) - width))
+    text = sentence[left:left + width]
+    return ("…" if left else "") + text + ("…" if left + width < len(sentence) else "")
+
+
+def _value_text(value) -> str:
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    if isinstance(value, int | float):
+        if float(value).is_integer():
+            return f"{value:,.0f}"
+        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.1f}"
+    return str(value)
+
+
+def check_articles(store: Store, articles: list[tuple[str, str, str]]) -> tuple[list[dict], str]:
+    """Claim tables for each (name, attribution, text); or no tables and the reason."""
     try:
         from ..claims import check_text
     except (ImportError, AttributeError):
         return [], f"Claim checking: {NOT_AVAILABLE} (the claim checker is missing)."
     tables = []
-    for name, text in articles:
+    for name, attribution, text in articles:
         verdicts = check_text(text, store=store, article=name)
-        rows = [v.to_json() | {"article": name} for v in verdicts]
-        tables.append({"name": name, "text": text, "rows": rows,
+        rows = []
+        for v in verdicts:
+            row = v.to_json() | {"article": name}
+            offset = v.claim.start - v.claim.sentence_start
+            row["snippet"] = _snippet(row["sentence"], offset,
+                                      offset + len(row["quantity_text"] or ""))
+            row["reference_text"] = _value_text(row["reference_value"])
+            rows.append(row)
+        tables.append({"name": name, "attribution": attribution, "text": text, "rows": rows,
                        "counts": pd.Series([r["verdict"] for r in rows]).value_counts()
                        .to_dict() if rows else {}})
     return tables, ""

@@ -151,12 +151,13 @@ def test_brief_lists_every_source_it_uses_with_its_retrieval_date(brief_dir: Pat
 
 
 def test_default_check_is_the_shipped_restatement_of_the_press_figures(brief_html: str):
-    from aidwatch.brief.findings import default_check_text
-    text = default_check_text()
+    from aidwatch.brief.findings import default_check
+    attribution, text = default_check()
+    assert "IF10578" in attribution and "Rio Times" in attribution
     for figure in ("27,700", "107,450", "69.4%", "tripled", "$3.5 billion", "R$19.6 billion",
-                   "2020", "December 2020", "October 2021", "July 2024", "IF10578"):
+                   "2020", "December 2020", "October 2021", "July 2024"):
         assert figure in text, figure
-    assert "restated by AidWatch" in text
+    assert "restated by AidWatch" in attribution and "IF10578" not in text
     assert "Claims checked" in brief_html
 
 
