@@ -244,9 +244,11 @@ class HttpClient:
             try:
                 wait = float(retry_after)
             except ValueError:
-                when = email.utils.parsedate_to_datetime(retry_after)
-                if when is not None:
+                try:
+                    when = email.utils.parsedate_to_datetime(retry_after)
                     wait = (when - datetime.now(UTC)).total_seconds()
+                except (TypeError, ValueError):
+                    pass  # an unreadable Retry-After: keep the backoff
         return max(0.0, min(wait, self.max_wait))
 
     def _cache_path(self, source: str, key: str) -> Path:

@@ -110,3 +110,10 @@ def test_refresh_list_names_every_connector_and_its_keys(fresh_db, capsys, monke
 def test_diff_with_one_snapshot_explains_what_to_do(fresh_db, capsys, monkeypatch):
     code, _, err = run(capsys, monkeypatch, fresh_db, "diff")
     assert code == 2 and "aidwatch refresh" in err
+
+
+def test_refresh_dry_run_says_nothing_was_written(recorded, fresh_db, capsys, monkeypatch):
+    code, out, err = run(capsys, monkeypatch, fresh_db, "refresh", "worldbank", "--dry-run")
+    assert code == 0 and out.startswith("dry run: would write a snapshot")
+    code, out, _ = run(capsys, monkeypatch, fresh_db, "snapshots", "--json")
+    assert [s["kind"] for s in json.loads(out)] == ["embedded"]

@@ -132,3 +132,15 @@ def test_cache_directory_may_be_given_as_text(server, tmp_path):
     with HttpClient(cache=str(tmp_path / "c"), pace=0) as c:
         c.get("t", f"{server.url}/x")
     assert list((tmp_path / "c" / "t").glob("*.body"))
+
+
+@pytest.mark.parametrize("header, expected", [
+    ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),   # a date in the past: retry at once
+    ("soon", 0.01),                           # unreadable: the configured backoff
+])
+def test_retry_after_as_http_date_or_garbage(server, client, header, expected):
+    server.route(r"^/x$", Reply(b"", 503, {"Retry-After": header}), Reply(b"ok"))
+    waits: list[float] = []
+    client.sleep = waits.append
+    client.get("t", f"{server.url}/x")
+    assert waits == [expected]

@@ -328,3 +328,32 @@ def test_fred_bad_key_answer_fails_with_freds_message(recorded, client, fresh_db
     report = refresh(["fred"], db=fresh_db, client=client)
     assert "api_key is not a 32 character" in outcome(report, "fred").message
     assert "abcdefghijklmnopqrstuvwxyz123456" not in outcome(report, "fred").message
+
+
+def test_sesnsp_reads_a_zip_release_or_a_downloaded_file(recorded, client, fresh_db, tmp_path,
+                                                         monkeypatch):
+    import io
+    import zipfile
+    latin1 = fixture_bytes("sesnsp/victimas_estatal_excerpt.csv").decode().encode("cp1252")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("IDVFC_NM_excerpt.csv", latin1)
+    recorded.route(r"^/sesnsp/victimas\.zip$", Reply(buf.getvalue()))
+    monkeypatch.setenv("AIDWATCH_SESNSP_FILE", "victimas.zip")
+    assert refresh(["sesnsp"], db=fresh_db, client=client).landed == ["sesnsp"]
+    local = tmp_path / "victimas.csv"
+    local.write_bytes(latin1)
+    monkeypatch.setenv("AIDWATCH_SESNSP_FILE", str(local))
+    report = refresh(["sesnsp"], db=fresh_db, client=client)
+    assert report.landed == ["sesnsp"]
+    with aidwatch.open_store(fresh_db) as s:
+        src = s.source("sesnsp-victimas-estatal-live")
+        assert src.url.startswith("https://www.gob.mx/") and str(local) in src.notes
+        v = s.series("mx.femicide_victims.by_state_month", geo="MX-30", start="2023-04",
+                     end="2023-04")
+        assert v["value"].tolist() == [1]
+    buf2 = io.BytesIO(buf.getvalue()[:40])
+    recorded.route(r"^/sesnsp/victimas\.zip$", Reply(buf2.getvalue()))
+    monkeypatch.setenv("AIDWATCH_SESNSP_FILE", "victimas.zip")
+    assert "corrupt ZIP" in outcome(refresh(["sesnsp"], db=fresh_db, client=client),
+                                    "sesnsp").message
