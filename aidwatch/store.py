@@ -489,7 +489,8 @@ def write_snapshot(path: Path, base: EvidenceBase, snapshot_id: str, kind: str, 
     except duckdb.Error as exc:
         raise StoreError(f"cannot open the store {path} for writing: "
                          f"{str(exc).splitlines()[0]}",
-                         "close other programs using it (aidwatch web, notebooks)") from None
+                         "close other connections to it: aidwatch web, notebooks, open Store "
+                         "objects in this process") from None
     try:
         existing = {r[0] for r in con.execute("SELECT snapshot_id FROM snapshots").fetchall()}
         final_id, n = snapshot_id, 1
