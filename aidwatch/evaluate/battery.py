@@ -291,7 +291,8 @@ def run_battery(store: Store, outcome: str | None = None, method: str | None = N
             src = _source_line(store, ests[0].source_ids)
             for kind in ("paths", "gaps"):
                 p = Path(plot_dir) / f"synth_{MX_RATE}_{kind}.png"
-                synth_chart(sc, p, kind=kind, source=src, placebo=placebo)
+                synth_chart(sc, p, kind=kind, source=src, placebo=placebo,
+                            label="homicides per 100,000")
                 charts.append(str(p))
     if want("its"):
         targets = [outcome] if outcome else list(ITS_BREAKS)

@@ -17,13 +17,17 @@ def _finish(fig, ax, path: str | os.PathLike | None, source: str):
                  wrap=True)
     fig.tight_layout(rect=(0, 0.06 if source else 0, 1, 1))
     if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=120)
+        if path.suffix == ".png":  # a vector copy next to it, for print and the web
+            fig.savefig(path.with_suffix(".svg"))
         plt.close(fig)
     return fig
 
 
-def synth_chart(sc, path=None, kind: str = "paths", source: str = "", placebo=None):
+def synth_chart(sc, path=None, kind: str = "paths", source: str = "", placebo=None,
+                label: str = ""):
     """Treated vs synthetic, or gaps with placebo gaps in grey; treatment time marked."""
     fig, ax = plt.subplots(figsize=(8, 4.5))
     x = list(sc.gaps.index)
@@ -33,11 +37,11 @@ def synth_chart(sc, path=None, kind: str = "paths", source: str = "", placebo=No
                 ax.plot(x, placebo.gaps[col], color="#bbbbbb", lw=0.8)
         ax.plot(x, sc.gaps, color="black", lw=2, label=f"{sc.treated} minus synthetic")
         ax.axhline(0, color="#666666", lw=0.8)
-        ax.set_ylabel(f"gap in {sc.outcome}")
+        ax.set_ylabel(f"gap in {label or sc.outcome}")
     else:
         ax.plot(x, sc.treated_path, color="black", lw=2, label=str(sc.treated))
         ax.plot(x, sc.synthetic, color="#d62728", ls="--", lw=2, label="synthetic control")
-        ax.set_ylabel(sc.outcome)
+        ax.set_ylabel(label or sc.outcome)
     ax.axvline(sc.treatment_time, color="#1f77b4", ls=":", lw=1.5)
     ax.text(sc.treatment_time, ax.get_ylim()[1], f" intervention {sc.treatment_time}",
             va="top", fontsize=8, color="#1f77b4")

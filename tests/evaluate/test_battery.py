@@ -105,3 +105,4 @@ def test_cli_evaluate_table_shows_sources_and_plots(db_path, tmp_path):
     assert res.exit_code == 0, res.output
     assert "Source:" in res.stdout and "Snapshot" in res.stdout
     assert (tmp_path / f"its_{MX_RATE}.png").stat().st_size > 1000
+    assert (tmp_path / f"its_{MX_RATE}.svg").read_text().lstrip().startswith("<?xml")

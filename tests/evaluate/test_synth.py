@@ -202,3 +202,13 @@ def test_donors_with_gaps_are_refused_or_dropped_on_request():
 def test_unknown_treated_unit_is_named():
     with pytest.raises(InputError, match="treated unit 'nowhere' is not in the data"):
         SyntheticControl("y", treated="nowhere", treatment_time=2006).fit(_small())
+
+
+def test_charts_mark_the_intervention_and_carry_the_source(basque_fit, basque_placebo,
+                                                           tmp_path):
+    fig = basque_fit.plot(kind="gaps", source="Source: Abadie & Gardeazabal (2003)",
+                          placebo=basque_placebo)
+    texts = [t.get_text() for t in fig.texts + fig.axes[0].texts]
+    assert any("1970" in t for t in texts) and any("Abadie" in t for t in texts)
+    basque_fit.plot(tmp_path / "paths.png")
+    assert (tmp_path / "paths.png").stat().st_size > 1000
