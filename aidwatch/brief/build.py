@@ -212,14 +212,17 @@ def _context(store: Store, articles: list[tuple[str, str, str]], tick) -> tuple[
     snapshot_line = f"Snapshot {snap.snapshot_id}, data as of {snap.data_date}"
     for f in figures:
         f.source_line = sections.short_citation(store, f.source_ids)
-    used = {s for f in figures for s in f.source_ids}
-    used |= {s for k in key for s in k.source_ids}
-    used |= {i for r in money["cumulative"] for i in r["source_ids"]}
-    used |= {t["source_id"] for t in outcomes["timeline"]}
-    used |= {s for r in est_rows for s in r["source_ids"]}
-    used |= {r["source"] for t in claim_tables for r in t["rows"] if r.get("source")}
+    # Sources are numbered in the order a reader meets them.
+    used = [s for k in key for s in k.source_ids]
+    used += [s for f in money["figures"] for s in f.source_ids]
+    used += [i for r in money["cumulative"] for i in r["source_ids"]]
+    used += [s for f in outcomes["figures"] for s in f.source_ids]
+    used += [s for r in est_rows for s in r["source_ids"]]
+    used += [s for f in eval_figures for s in f.source_ids]
+    used += [r["source"] for t in claim_tables for r in t["rows"] if r.get("source")]
+    used += [t["source_id"] for t in outcomes["timeline"]]
     known = set(store.sources()["source_id"])
-    sources = sections.sources_rows(store, used & known)
+    sources = sections.sources_rows(store, [s for s in dict.fromkeys(used) if s in known])
     numbering = {s["source_id"]: i + 1 for i, s in enumerate(sources)}
     for r in est_rows:
         r["refs"] = [numbering[s] for s in r["source_ids"] if s in numbering]

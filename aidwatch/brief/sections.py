@@ -305,7 +305,8 @@ def outcomes_section(store: Store) -> dict:
         ["Synthetic opioids other than methadone (ICD-10 T40.4), mainly illicit fentanyl.",
          "Provisional counts are the 12 months ending in December, as first published; final "
          "counts replace them and can differ.",
-         "Numbered markers are dated events (hover for title and source; full list below). "
+         "Numbered markers are dated events (hover for title and source; full list in the last "
+         "section). "
          "A line is a day-precise date; a shaded band is a month or a year."], marks)
     homicide = outcome_figure(
         store, "homicide", "Mexico's homicide rate",
@@ -325,12 +326,18 @@ def outcomes_section(store: Store) -> dict:
 
 
 # -- sources -----------------------------------------------------------------------------------
-def sources_rows(store: Store, source_ids: set[str]) -> list[dict]:
-    df = store.sources(sorted(s for s in source_ids if s))
-    return [{"source_id": r.source_id, "publisher": r.publisher, "title": r.title,
-             "url": r.url, "table": r.table_ref or "", "retrieved": f"{r.retrieved:%Y-%m-%d}"
-             if hasattr(r.retrieved, "strftime") else str(r.retrieved), "licence": r.licence}
-            for r in df.itertuples()]
+def sources_rows(store: Store, source_ids: list[str]) -> list[dict]:
+    """Source records for the brief, in the order given (the order of first citation)."""
+    df = store.sources(list(source_ids)).set_index("source_id")
+    rows = []
+    for sid in source_ids:
+        r = df.loc[sid]
+        rows.append({"source_id": sid, "publisher": r["publisher"], "title": r["title"],
+                     "url": r["url"], "table": r["table_ref"] or "",
+                     "retrieved": f"{r['retrieved']:%Y-%m-%d}"
+                     if hasattr(r["retrieved"], "strftime") else str(r["retrieved"]),
+                     "licence": r["licence"]})
+    return rows
 
 
 # -- evaluation ------------------------------------------------------------------------------
