@@ -61,7 +61,7 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return [0.0]
     if hi - lo <= max(abs(lo), abs(hi), 1.0) * 1e-9:
-        hi = lo + (abs(lo) or 1.0)
+        hi = lo + (abs(lo) if abs(lo) > 1e-9 else 1.0)
     raw = (hi - lo) / max(n, 1)
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)

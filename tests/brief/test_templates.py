@@ -6,7 +6,7 @@ import re
 from importlib import resources
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from aidwatch.brief import charts
@@ -36,6 +36,8 @@ def test_template_check_catches_a_typed_number():
 
 
 @given(st.floats(-1e12, 1e12, allow_nan=False), st.floats(0, 1e12, allow_nan=False))
+@example(5e-324, 0.0)
+@example(0.0, 3.6e-225)
 def test_nice_ticks_cover_the_range_in_increasing_steps(a, width):
     lo, hi = a, a + width
     ticks = charts.nice_ticks(lo, hi)
