@@ -10,8 +10,11 @@ Budget Requests), appropriated (Appropriated and Planned), obligated, disbursed;
 
 from __future__ import annotations
 
+import csv
 import os
+import re
 from datetime import date
+from pathlib import Path
 
 from .base import Batch, Connector, decode, fmt, norm_header, number, read_csv
 from .http import HttpClient, SourceError
@@ -31,6 +34,89 @@ ALIASES = {"current dollar amount": "current amount", "country code": "country c
            "country name": "country name", "transaction type name": "transaction type name",
            "fiscal year": "fiscal year", "current amount": "current amount",
            "constant dollar amount": "constant amount", "constant amount": "constant amount"}
+
+
+SECTOR_SOURCE_ID = "fagov-complete-by-sector"
+SECTOR_SERIES = "us.aid.mexico.by_sector"
+COMPLETE_FILE = "us_foreign_aid_complete.csv"
+SECTOR_REQUIRED = ("country code", "fiscal year", "transaction type name", "current amount",
+                   "us sector name")
+SECTOR_ALIASES = {"current dollar amount": "current amount", "current amount":
+                  "current amount", "us sector name": "us sector name",
+                  "country code": "country code", "fiscal year": "fiscal year",
+                  "transaction type name": "transaction type name"}
+
+
+def sector_lines(source: str, path: Path, country: str = "MEX",
+                 name: str = "Mexico") -> tuple[list[dict], int]:
+    """Funding lines by (fiscal year, stage, U.S. sector) from the complete transaction file.
+
+    Streams the file (several GB) row by row; returns the lines and the number of
+    (year, stage, sector) totals skipped because they were net negative (de-obligations).
+    """
+    totals: dict[tuple[str, str, str, str], float] = {}
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            header = next(reader, None)
+            if header is None:
+                raise SourceError(source, f"{COMPLETE_FILE} is empty")
+            canon = [SECTOR_ALIASES.get(norm_header(h), norm_header(h)) for h in header]
+            missing = [c for c in SECTOR_REQUIRED if c not in canon]
+            if missing:
+                raise SourceError(source, f"{COMPLETE_FILE}: columns changed: missing "
+                                  f"{', '.join(map(repr, missing))}")
+            col = {c: canon.index(c) for c in SECTOR_REQUIRED}
+            for cells in reader:
+                if len(cells) != len(canon):
+                    if not cells:
+                        continue
+                    raise SourceError(source, f"truncated or malformed {COMPLETE_FILE}: line "
+                                      f"{reader.line_num} has {len(cells)} fields, the header "
+                                      f"has {len(canon)}")
+                if cells[col["country code"]].strip() != country:
+                    continue
+                kind = cells[col["transaction type name"]].strip()
+                stage = STAGES.get(kind.lower())
+                fy = cells[col["fiscal year"]].strip()
+                if stage is None or not fy.isdigit():
+                    continue
+                amount = number(source, cells[col["current amount"]], f"FY{fy} {kind}")
+                if amount is None:
+                    continue
+                sector = " ".join(cells[col["us sector name"]].split()) or "Unspecified"
+                key = (fy, stage, kind, sector)
+                totals[key] = totals.get(key, 0.0) + amount
+    except UnicodeDecodeError as exc:
+        raise SourceError(source, f"{COMPLETE_FILE} is not UTF-8 ({exc.reason} at byte "
+                          f"{exc.start} of a line)") from None
+    lines, negative = [], 0
+    for (fy, stage, kind, sector), amount in sorted(totals.items()):
+        if amount < 0:
+            negative += 1
+            continue
+        if amount == 0:
+            continue
+        slug = re.sub(r"[^a-z0-9]+", "-", sector.lower()).strip("-")
+        lines.append({
+            "line_id": f"fagov-sector-{stage}-FY{fy}-{slug}", "donor": "United States",
+            "recipient": name, "program": sector, "account": "all", "fy_start": fy,
+            "fy_end": fy, "stage": stage, "amount_usd": fmt(round(amount)), "approximate": "no",
+            "source_id": SECTOR_SOURCE_ID, "vehicle": kind,
+            "note": "sum of the year's transactions in this U.S. Government sector"})
+    return lines, negative
+
+
+def sector_series() -> dict:
+    return {"series_id": SECTOR_SERIES,
+            "name": "U.S. foreign assistance to Mexico by U.S. sector (ForeignAssistance.gov)",
+            "unit": "USD", "frequency": "fiscal_year", "geo": "MX", "kind": "funding",
+            "definition": "Obligations and disbursements to Mexico summed by fiscal year and "
+                          "U.S. Government sector (program = sector) from ForeignAssistance.gov "
+                          "transactions; sectors add up to the country total of the same stage",
+            "default_source_id": SECTOR_SOURCE_ID, "min_value": "0",
+            "max_value": "5000000000", "valid_from": "1946", "valid_to": "2035",
+            "selector": f"recipient=Mexico;source_id={SECTOR_SOURCE_ID}"}
 
 
 def parse_rows(source: str, rows: list[dict[str, str]], country: str = "MEX",
@@ -91,6 +177,8 @@ class ForeignAssistance(Connector):
         batch.funding = parse_rows(self.name, rows, country)
         if not batch.funding:
             raise SourceError(self.name, f"no rows for country {country} in {FILE}")
+        if os.environ.get("AIDWATCH_FOREIGNASSISTANCE_SECTORS", "").strip() not in ("", "0"):
+            self._sectors(client, today, batch, country)
         modified = fetched.headers.get("last-modified") or fetched.headers.get("Last-Modified")
         batch.sources.append(self.source_row(
             SOURCE_ID, title="U.S. foreign assistance, Country Summary (us_foreign_aid_country"
@@ -100,3 +188,23 @@ class ForeignAssistance(Connector):
                   "\"Appropriated and Planned\" stored as stage appropriated"
                   + (f"; file Last-Modified {modified}" if modified else "")))
         return batch
+
+    def _sectors(self, client: HttpClient, today: date, batch: Batch, country: str) -> None:
+        """Opt-in: stream the complete transaction file and add lines by U.S. sector."""
+        fetched = client.download(self.name, f"{self.base_url}/{COMPLETE_FILE}",
+                                  min_interval=self.min_interval)
+        batch.add_payload(fetched)
+        assert fetched.path is not None
+        lines, negative = sector_lines(self.name, fetched.path, country)
+        if not lines:
+            raise SourceError(self.name, f"no rows for country {country} in {COMPLETE_FILE}")
+        batch.funding.extend(lines)
+        batch.series.append(sector_series())
+        if negative:
+            batch.notes.append(f"{negative} net-negative sector totals (de-obligations) "
+                               "skipped")
+        batch.sources.append(self.source_row(
+            SECTOR_SOURCE_ID, title="U.S. foreign assistance, complete transaction data "
+            "(us_foreign_aid_complete.csv)", url=fetched.url, today=today,
+            table="Mexico, obligations and disbursements summed by fiscal year and U.S. sector",
+            notes="current dollars; agencies report quarterly, the latest year is partial"))

@@ -77,10 +77,12 @@ class Fetched:
     content: bytes
     headers: dict[str, str]
     from_cache: bool = False
+    path: Path | None = None      # set by ``download``: the body is on disk, not in content
+    digest: str = ""
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.content).hexdigest()
+        return self.digest or hashlib.sha256(self.content).hexdigest()
 
 
 @dataclass
@@ -139,6 +141,16 @@ class HttpClient:
                              secret_path=secret_path, headers=headers, json_body=None,
                              min_interval=min_interval, accept_statuses=accept_statuses)
 
+    def download(self, source: str, url: str, *, min_interval: float = 0.0) -> Fetched:
+        """GET a large file straight into the cache (never held in memory).
+
+        The returned ``Fetched`` has ``path`` (the cached body) and ``digest``; retries,
+        revalidation and error handling are those of ``get``.
+        """
+        return self._request(source, "GET", url, params=None, secret_params=None,
+                             secret_path="", headers=None, json_body=None,
+                             min_interval=min_interval, accept_statuses=(), stream=True)
+
     def post_json(self, source: str, url: str, body: dict, *,
                   secret_body: Mapping[str, str] | None = None,
                   headers: Mapping[str, str] | None = None,
@@ -165,7 +177,7 @@ class HttpClient:
 
     def _request(self, source: str, method: str, url: str, *, params, secret_params,
                  secret_path: str, headers, json_body, min_interval: float,
-                 accept_statuses: tuple[int, ...]) -> Fetched:
+                 accept_statuses: tuple[int, ...], stream: bool = False) -> Fetched:
         public_url = url + (("?" + urlencode(params)) if params else "")
         real_url = url + secret_path
         query = {**(params or {}), **(secret_params or {})}
@@ -187,8 +199,11 @@ class HttpClient:
             self._pace(host, min_interval)
             self._emit(source, f"{method} {public_url}" + (f" (retry {attempt})"
                                                             if attempt else ""))
+            streamed = None
             try:
-                if json_body is not None:
+                if stream:
+                    response, streamed = self._stream(source, real_url, send_headers, entry)
+                elif json_body is not None:
                     response = self._client.request(method, real_url, json=json_body[1],
                                                     headers=send_headers)
                 else:
@@ -221,8 +236,12 @@ class HttpClient:
                 continue
             break
         if response.status_code == 304 and meta:
-            body = entry.with_suffix(".body").read_bytes()
             self._emit(source, f"not modified, using cached copy of {public_url}")
+            if stream:
+                return Fetched(public_url, 200, b"", dict(meta.get("headers", {})),
+                               from_cache=True, path=entry.with_suffix(".body"),
+                               digest=meta.get("sha256", ""))
+            body = entry.with_suffix(".body").read_bytes()
             return Fetched(public_url, 200, body, dict(meta.get("headers", {})),
                            from_cache=True)
         if not (200 <= response.status_code < 300
@@ -233,10 +252,41 @@ class HttpClient:
                               .replace("  ", " "), _status_hint(response.status_code))
         kept = {k: v for k, v in response.headers.items()
                 if k.lower() in ("content-type", "etag", "last-modified", "date")}
+        if streamed is not None:
+            tmp, digest, size = streamed
+            os.replace(tmp, entry.with_suffix(".body"))
+            fetched = Fetched(public_url, response.status_code, b"", kept,
+                              path=entry.with_suffix(".body"), digest=digest)
+            self._write_meta(entry, fetched, size)
+            return fetched
         fetched = Fetched(public_url, response.status_code, response.content, kept)
         if 200 <= response.status_code < 300:
             self._write_cache(entry, fetched)
         return fetched
+
+    def _stream(self, source: str, url: str, headers: dict,
+                entry: Path) -> tuple[httpx.Response, tuple[Path, str, int] | None]:
+        """Send a GET and, on 2xx, write the body to a temporary file beside the cache entry."""
+        with self._client.stream("GET", url, headers=headers) as response:
+            if not 200 <= response.status_code < 300:
+                response.read()
+                return response, None
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=entry.parent, prefix=".download")
+            tmp, h, size, step = Path(name), hashlib.sha256(), 0, 0
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    for chunk in response.iter_bytes(1 << 20):
+                        fh.write(chunk)
+                        h.update(chunk)
+                        size += len(chunk)
+                        if size >> 26 > step:  # every 64 MB
+                            step = size >> 26
+                            self._emit(source, f"downloaded {size / 1e6:,.0f} MB")
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+            return response, (tmp, h.hexdigest(), size)
 
     def _wait(self, attempt: int, retry_after: str | None) -> float:
         wait = self.backoff * 2 ** (attempt - 1)
@@ -263,16 +313,27 @@ class HttpClient:
         except (OSError, ValueError):
             return None
 
+    def _write_meta(self, entry: Path, fetched: Fetched, size: int) -> None:
+        meta = self._meta(fetched, size)
+        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(json.dumps(meta, indent=1).encode())
+        os.replace(tmp, entry.with_suffix(".json"))
+
+    @staticmethod
+    def _meta(fetched: Fetched, size: int) -> dict:
+        return {"url": fetched.url, "status": fetched.status,
+                "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "sha256": fetched.sha256, "bytes": size,
+                "etag": fetched.headers.get("etag") or fetched.headers.get("ETag"),
+                "last_modified": (fetched.headers.get("last-modified")
+                                  or fetched.headers.get("Last-Modified")),
+                "headers": fetched.headers}
+
     def _write_cache(self, entry: Path, fetched: Fetched) -> None:
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
-            meta = {"url": fetched.url, "status": fetched.status,
-                    "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "sha256": fetched.sha256, "bytes": len(fetched.content),
-                    "etag": fetched.headers.get("etag") or fetched.headers.get("ETag"),
-                    "last_modified": (fetched.headers.get("last-modified")
-                                      or fetched.headers.get("Last-Modified")),
-                    "headers": fetched.headers}
+            meta = self._meta(fetched, len(fetched.content))
             for suffix, data in ((".body", fetched.content),
                                  (".json", json.dumps(meta, indent=1).encode())):
                 fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp")

@@ -265,6 +265,8 @@ def _batch_rows(batch: Batch, table: str, prev: dict[str, list[dict]],
     if table == "series":
         known = {r["series_id"] for r in so_far["series"]}
         used = {o["series_id"] for o in batch.observations}
+        if batch.funding:
+            used |= {s["series_id"] for s in batch.series if s["kind"] == "funding"}
         return [s for s in batch.series if s["series_id"] not in known
                 and s["series_id"] in used]
     if table == "geos":

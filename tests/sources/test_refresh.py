@@ -357,3 +357,36 @@ def test_sesnsp_reads_a_zip_release_or_a_downloaded_file(recorded, client, fresh
     monkeypatch.setenv("AIDWATCH_SESNSP_FILE", "victimas.zip")
     assert "corrupt ZIP" in outcome(refresh(["sesnsp"], db=fresh_db, client=client),
                                     "sesnsp").message
+
+
+def test_foreignassistance_sectors_stream_the_complete_file(recorded, client, fresh_db,
+                                                            monkeypatch):
+    recorded.route(r"^/foreignassistance/us_foreign_aid_complete\.csv$", Reply(fixture_bytes(
+        "foreignassistance/us_foreign_aid_complete_constructed.csv"), etag='"c1"'))
+    monkeypatch.setenv("AIDWATCH_FOREIGNASSISTANCE_SECTORS", "1")
+    report = refresh(["foreignassistance"], db=fresh_db, client=client)
+    o = outcome(report, "foreignassistance")
+    assert o.status == "landed" and "1 net-negative sector totals" in o.message
+    with aidwatch.open_store(fresh_db) as s:
+        lines = s.funding("us.aid.mexico.by_sector").set_index("line_id")
+        assert lines.loc["fagov-sector-obligated-FY2020-counter-narcotics", "amount_usd"] == \
+            1200000
+        assert lines.loc["fagov-sector-disbursed-FY2020-good-governance", "program"] == \
+            "Good Governance"
+        assert len(lines) == 3  # GTM, 1976tq and the net-negative total are not lines
+        assert set(s.funding("us.aid.mexico.total")["source_id"]) == {"fagov-country-summary"}
+    cached = list((client.cache / "foreignassistance").glob("*.body"))
+    assert len(cached) == 2  # the summary and the streamed complete file
+    again = refresh(["foreignassistance"], db=fresh_db, client=client)  # 304: from the cache
+    assert again.landed == ["foreignassistance"]
+    assert recorded.hits(r"complete\.csv$")[-1].headers["if-none-match"] == '"c1"'
+
+
+def test_foreignassistance_complete_file_cut_short_fails_the_source(recorded, client,
+                                                                    fresh_db, monkeypatch):
+    body = fixture_bytes("foreignassistance/us_foreign_aid_complete_constructed.csv")
+    recorded.route(r"complete\.csv$", Reply(body, truncate_at=len(body) - 300))
+    monkeypatch.setenv("AIDWATCH_FOREIGNASSISTANCE_SECTORS", "1")
+    o = outcome(refresh(["foreignassistance"], db=fresh_db, client=client), "foreignassistance")
+    assert o.status == "failed" and "truncated" in o.message
+    assert not list((client.cache / "foreignassistance").glob(".download*"))
