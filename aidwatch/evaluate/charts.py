@@ -84,3 +84,18 @@ def event_chart(es, path=None, title: str = "", source: str = ""):
     ax.set_xlabel(f"event time (bins of {es.bin_size_} period(s); -1 = reference)")
     ax.set_title(title or "Event study")
     return _finish(fig, ax, path, source)
+
+
+def dose_chart(dr, path=None, title: str = "", source: str = "", unit: str = ""):
+    """Outcome and money (constant dollars) over the years used, on two axes."""
+    data = dr.data_
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.plot(data.index, data["outcome"], color="black", lw=2, marker="o", ms=3,
+            label="outcome")
+    ax.set_ylabel(unit or "outcome")
+    ax2 = ax.twinx()
+    ax2.bar(data.index, data["money"] / 1e6, color="#1f77b4", alpha=0.3, label="money")
+    ax2.set_ylabel("money, $ million (constant)")
+    ax.set_title(title or f"Dose-response: cumulative {dr.cumulative:.3g} per $100M "
+                 "(association, not causation)")
+    return _finish(fig, ax, path, source)

@@ -8,6 +8,7 @@ never a causal effect: money goes where problems are, and both trend with other 
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -70,6 +71,7 @@ class DoseResponse:
         ci = np.squeeze(test.conf_int(alpha=self.alpha))
         self.interval = (float(ci[0]), float(ci[1]))
         self.p_value = float(np.squeeze(test.pvalue))
+        self.data_ = d[["outcome", "money"]]
         self.years_ = (int(frame.index[0]), int(frame.index[-1]))
         self.n_ = len(frame)
         return self
@@ -83,6 +85,12 @@ class DoseResponse:
         ci = self.result.conf_int(self.alpha)
         return pd.DataFrame({"coef": self.result.params, "se": self.result.bse,
                              "ci_low": ci[0], "ci_high": ci[1]})
+
+    def plot(self, path: str | os.PathLike | None = None, title: str = "",
+             source: str = "", unit: str = ""):
+        """Outcome and money over the years, with the cumulative association in the title."""
+        from .charts import dose_chart
+        return dose_chart(self, path, title=title, source=source, unit=unit)
 
     def to_estimate(self, outcome_id: str, money_label: str, unit: str = "",
                     extra: dict[str, Any] | None = None) -> Estimate:

@@ -52,3 +52,8 @@ def test_gaps_in_money_remove_the_years_they_touch():
     gappy = df[~df.year.isin([2005, 2012])]
     dr = DoseResponse(lags=2).fit(gappy)
     assert dr.n_ == 25 - 2 - 2 * 3
+
+
+def test_plot_writes_a_chart(tmp_path):
+    DoseResponse(lags=1).fit(_series()).plot(tmp_path / "dose.png", source="Source: test")
+    assert (tmp_path / "dose.png").stat().st_size > 1000
