@@ -117,3 +117,25 @@ def test_refresh_dry_run_says_nothing_was_written(recorded, fresh_db, capsys, mo
     assert code == 0 and out.startswith("dry run: would write a snapshot")
     code, out, _ = run(capsys, monkeypatch, fresh_db, "snapshots", "--json")
     assert [s["kind"] for s in json.loads(out)] == ["embedded"]
+
+
+GOLDEN = __import__("pathlib").Path(__file__).resolve().parents[1] / "golden"
+
+
+def test_diff_json_matches_the_golden_file(recorded, fresh_db, capsys, monkeypatch):
+    """The documented `diff --json` shape, for a CDC restatement of two values."""
+    assert run(capsys, monkeypatch, fresh_db, "refresh", "cdc")[0] == 0
+    restated = fixture_bytes("cdc/vsrr_rows_export_excerpt.csv").replace(
+        b'"109,413"', b'"109,680"').replace(b'"110,942"', b'"111,020"')
+    recorded.route(r"^/cdc/", Reply(restated))
+    assert run(capsys, monkeypatch, fresh_db, "refresh", "cdc")[0] == 0
+    code, out, _ = run(capsys, monkeypatch, fresh_db, "diff", "--json")
+    payload = json.loads(out)
+    assert payload["a"] != payload["b"]
+    payload["a"], payload["b"] = "<older snapshot>", "<newer snapshot>"
+    path = GOLDEN / "sources_diff_cdc_restatement.json"
+    text = json.dumps(payload, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+    if __import__("os").environ.get("AIDWATCH_REGEN_GOLDEN") == "1" or not path.exists():
+        path.write_text(text, encoding="utf-8")
+    assert json.loads(path.read_text(encoding="utf-8")) == payload, (
+        "diff --json changed; if intended, rerun with AIDWATCH_REGEN_GOLDEN=1")
