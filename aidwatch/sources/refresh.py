@@ -133,6 +133,8 @@ def refresh(sources: Iterable[str] | None = None, *, db: str | Path | None = Non
         prev_rows = {t: snapshot_rows(store.con, previous, t) for t in TABLES}
     own_client = client is None
     client = client or HttpClient(on_event=on_event)
+    if on_event and client.on_event is None:
+        client.on_event = on_event
     outcomes: dict[str, SourceOutcome] = {}
     batches: dict[str, Batch] = {}
     try:
