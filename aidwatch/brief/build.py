@@ -306,7 +306,8 @@ def gaps_html() -> str:
     path = DATA_DIR / "GAPS.md"
     if not path.exists():
         return ""
-    out, in_list, item = [], False, []
+    out: list[str] = []
+    in_list, item, para = False, [], []
 
     def inline(text: str) -> str:
         text = html.escape(text)
@@ -318,10 +319,14 @@ def gaps_html() -> str:
         if item:
             out.append(f"<li>{inline(' '.join(item))}</li>")
             item.clear()
+        if para:
+            out.append(f"<p>{inline(' '.join(para))}</p>")
+            para.clear()
 
     for line in path.read_text("utf-8").splitlines():
-        if line.startswith("#"):
+        if line.startswith("#") or line.startswith("- ") or not line.strip():
             flush()
+        if line.startswith("#"):
             if in_list:
                 out.append("</ul>")
                 in_list = False
@@ -329,15 +334,17 @@ def gaps_html() -> str:
             if level > 3:
                 out.append(f"<h{level}>{inline(line.lstrip('# '))}</h{level}>")
         elif line.startswith("- "):
-            flush()
             if not in_list:
                 out.append("<ul>")
                 in_list = True
             item.append(line[2:].strip())
-        elif line.strip() and in_list:
+        elif line.strip() and in_list and line.startswith(" "):
             item.append(line.strip())
         elif line.strip():
-            out.append(f"<p>{inline(line.strip())}</p>")
+            if in_list:
+                out.append("</ul>")
+                in_list = False
+            para.append(line.strip())
     flush()
     if in_list:
         out.append("</ul>")

@@ -89,6 +89,10 @@ def _total_aid_figure(store: Store, base: int) -> Figure:
     first_cpi = int(store.deflator(base).index.min())
     table["fy"] = [period_year(p) for p in table["fiscal_year"]]
     table = table[(table["fy"] >= first_cpi) & table["stage"].isin(["obligated", "disbursed"])]
+    # A fiscal year the source itself flags as partial would read as a collapse: leave it out.
+    partial = table["note"].fillna("").str.contains("partial", case=False)
+    left_out = sorted(table.loc[partial, "fiscal_year"].unique())
+    table = table[~partial]
     const = f"amount_usd_{base}"
     specs = [("obligated", const, f"Obligated ({base} $)", False),
              ("disbursed", const, f"Disbursed ({base} $)", False),
@@ -114,6 +118,9 @@ def _total_aid_figure(store: Store, base: int) -> Figure:
     if missing:
         notes.append("No constant-dollar value for " + ", ".join(missing) +
                      ": the CPI-U annual average for that year is not in the store.")
+    if left_out:
+        notes.append("Not drawn: " + ", ".join(left_out) + ", marked partial in this "
+                     "vintage of the source (the full series link has it).")
     return Figure("money-total", "U.S. assistance to Mexico, all programs, by fiscal year",
                   f"Obligated and disbursed, USD (constant {base} dollars; nominal dashed), "
                   f"FY{lo}–FY{hi}", svg, data.reset_index(drop=True),

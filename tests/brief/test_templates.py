@@ -75,3 +75,16 @@ def test_chart_text_is_escaped():
     svg = charts.line_chart([charts.Line("<b>x</b>", [1], [1.0], ["<script>"])],
                             x_domain=(0, 2), y_label="a & b")
     assert "<script>" not in svg and "<b>" not in svg and "a &amp; b" in svg
+
+
+def test_coverage_gaps_are_rendered_as_escaped_html(tmp_path, monkeypatch):
+    from aidwatch.brief import build
+
+    (tmp_path / "GAPS.md").write_text(
+        "# Gaps\n\nIntro line one\nline two.\n\n## Funding\n\n- **Bold** item with `code`\n"
+        "  continued <script>x</script>\n- second\n", "utf-8")
+    monkeypatch.setattr(build, "DATA_DIR", tmp_path)
+    html = build.gaps_html()
+    assert "<p>Intro line one line two.</p>" in html
+    assert "<h4>Funding</h4>" in html and html.count("<li>") == 2
+    assert "<strong>Bold</strong> item with <code>code</code> continued &lt;script&gt;" in html
