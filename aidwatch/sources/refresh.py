@@ -188,17 +188,12 @@ def refresh(sources: Iterable[str] | None = None, *, db: str | Path | None = Non
                 del batches[name]
         if batches and base is not None:
             new_rows = _merge(prev_rows, batches)
-            per_source = {}
-            for name, batch in batches.items():
-                d = diff_frames(_frame(prev_rows, "observations"), _frame(new_rows,
-                                "observations"), _frame(prev_rows, "funding"),
-                                _frame(new_rows, "funding"), "previous", "candidate",
-                                only_sources=_batch_source_ids(batch, prev_rows))
-                per_source[name] = d.summary()
             total = diff_frames(_frame(prev_rows, "observations"),
                                 _frame(new_rows, "observations"), _frame(prev_rows, "funding"),
                                 _frame(new_rows, "funding"), "previous", "candidate")
             report.summary = total.summary()
+            per_source = {name: _restrict(total, _batch_source_ids(batch, prev_rows)).summary()
+                          for name, batch in batches.items()}
             digest = _digest(candidate)
             base.file_hashes = {
                 name: {"payloads": batch.payload_hashes,
@@ -345,6 +340,13 @@ def _frame(rows: dict[str, list[dict]], table: str) -> pd.DataFrame:
     num = "value" if table == "observations" else "amount_usd"
     df[num] = pd.to_numeric(df[num])
     return df
+
+
+def _restrict(diff: SnapshotDiff, ids: set[str]) -> SnapshotDiff:
+    """The part of a diff that involves rows citing one of ``ids`` (before or after)."""
+    def part(df: pd.DataFrame) -> pd.DataFrame:
+        return df[df["old_source"].isin(ids) | df["new_source"].isin(ids)]
+    return SnapshotDiff(diff.a, diff.b, part(diff.observations), part(diff.funding))
 
 
 def _batch_source_ids(batch: Batch, prev: dict[str, list[dict]]) -> set[str]:

@@ -20,7 +20,7 @@ def frame(rows: list[tuple]) -> pd.DataFrame:
                                        "source_id"]).astype({"value": float})
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(keys, st.data())
 def test_diff_counts_exactly_the_edits_made(base_keys, data):
     old = [(*k, float(i), "provisional", "s1") for i, k in enumerate(base_keys)]
