@@ -145,6 +145,9 @@ def build_brief(out: str | Path = "aidwatch-brief", *, formats: str | Sequence[s
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "data" / "full").mkdir(parents=True, exist_ok=True)
+        # data/ holds only what this brief wrote: drop CSVs left by an earlier run.
+        for old in [*(out_dir / "data").glob("*.csv"), *(out_dir / "data" / "full").glob("*.csv")]:
+            old.unlink()
     except OSError as exc:
         raise InputError(f"cannot write to {out_dir}: {exc.strerror}") from None
     own = store is None

@@ -53,3 +53,20 @@ def artifacts() -> Path:
 
 def pdftotext_path() -> str | None:
     return shutil.which("pdftotext")
+
+
+_ESTIMATES: dict = {}
+
+
+@pytest.fixture()
+def cached_estimates(monkeypatch: pytest.MonkeyPatch, db_path: Path) -> None:
+    """Reuse one battery run across builds that do not test the estimates themselves."""
+    from aidwatch.brief import findings
+
+    real = findings.load_estimates
+
+    def load(store):
+        if "result" not in _ESTIMATES:
+            _ESTIMATES["result"] = real(store)
+        return _ESTIMATES["result"]
+    monkeypatch.setattr(findings, "load_estimates", load)

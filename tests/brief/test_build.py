@@ -162,7 +162,7 @@ def test_default_check_is_the_shipped_restatement_of_the_press_figures(brief_htm
 
 
 def test_checked_article_gets_its_own_claim_table(tmp_path: Path, db_path: Path,
-                                                 shared_dir: Path):
+                                                 shared_dir: Path, cached_estimates):
     article = next((shared_dir / "examples").glob("*.txt"))
     result = build_brief(tmp_path / "b", db=db_path, formats="html", check=[article])
     html = result.html.read_text("utf-8")
@@ -196,10 +196,21 @@ def test_format_and_article_errors_name_the_problem(tmp_path: Path):
 
 
 def test_explicit_pdf_without_chromium_fails_and_default_skips_it(tmp_path: Path, db_path: Path,
-                                                                  monkeypatch):
+                                                                  monkeypatch, cached_estimates):
     monkeypatch.setenv("AIDWATCH_CHROMIUM", str(tmp_path / "no-such-chromium"))
     with pytest.raises(AidWatchError, match="no Chromium found"):
         build_brief(tmp_path / "a", db=db_path, formats="pdf")
     result = build_brief(tmp_path / "b", db=db_path)
     assert result.pdf is None and result.html.is_file()
     assert any("brief.pdf not written" in w for w in result.warnings)
+
+
+def test_rebuilding_into_the_same_folder_drops_stale_csvs(tmp_path: Path, db_path: Path,
+                                                          cached_estimates):
+    out = tmp_path / "b"
+    (out / "data").mkdir(parents=True)
+    (out / "data" / "claims-old-article.csv").write_text("stale\n")
+    result = build_brief(out, db=db_path, formats="html")
+    assert not (out / "data" / "claims-old-article.csv").exists()
+    assert sorted(p.name for p in (out / "data").glob("*.csv")) == sorted(
+        p.name for p in result.csv if p.parent == out / "data")

@@ -12,15 +12,18 @@ from aidwatch.cli import app
 runner = CliRunner()
 
 
-def test_report_writes_the_brief_and_prints_a_json_summary(tmp_path: Path, db_path: Path):
+def test_report_writes_the_brief_and_prints_a_json_summary(tmp_path: Path, db_path: Path,
+                                                           store, cached_estimates):
     out = tmp_path / "brief"
+    prefix = store.snapshot.snapshot_id[:14]
     result = runner.invoke(app, ["--db", str(db_path), "report", "--out", str(out),
-                                 "--format", "html", "--json"])
+                                 "--format", "html", "--snapshot", prefix, "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["html"] == str(out / "brief.html") and summary["pdf"] is None
     assert all(Path(p).is_file() for p in summary["data"])
-    assert summary["snapshot_id"].startswith("embedded-")
+    assert summary["snapshot_id"] == store.snapshot.snapshot_id
+    assert store.snapshot.snapshot_id in (out / "brief.html").read_text("utf-8")
 
 
 def test_report_bad_format_is_a_one_line_input_error(tmp_path: Path, db_path: Path):
