@@ -238,7 +238,7 @@ class INEGI(Connector):
             s["default_source_id"] = SOURCE_API
         batch.sources.append(self.source_row(
             SOURCE_API, title=f"Banco de Indicadores, indicator {indicator}",
-            url=f"{url}/[token]?type=json".replace("[token]", "TOKEN"), today=today,
+            url=f"{url}/TOKEN?type=json", today=today,
             table=f"indicator {indicator}, national, full series",
             notes="token removed from the URL"))
         return batch

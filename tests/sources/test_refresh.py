@@ -390,3 +390,19 @@ def test_foreignassistance_complete_file_cut_short_fails_the_source(recorded, cl
     o = outcome(refresh(["foreignassistance"], db=fresh_db, client=client), "foreignassistance")
     assert o.status == "failed" and "truncated" in o.message
     assert not list((client.cache / "foreignassistance").glob(".download*"))
+
+
+def test_inegi_indicator_api_route_lands_national_counts(recorded, client, fresh_db,
+                                                         monkeypatch):
+    monkeypatch.setenv("AIDWATCH_INEGI_TOKEN", "tok-123")
+    monkeypatch.setenv("AIDWATCH_INEGI_INDICATOR", "1234567890")
+    recorded.route(r"/INDICATOR/1234567890/es/00/false/BIE-BISE/2\.0/tok-123$", Reply(
+        fixture_bytes("inegi/indicadores_api_annual_reshaped.json")))
+    report = refresh(["inegi"], db=fresh_db, client=client)
+    assert report.landed == ["inegi"]
+    with aidwatch.open_store(fresh_db) as s:
+        row = s.series("mx.homicides.inegi.count", start="2024", end="2024").iloc[0]
+        assert (row["value"], row["source_id"]) == (33550, "inegi-indicadores-api-live")
+        src = s.source("inegi-indicadores-api-live")
+        assert "tok-123" not in src.url and src.url.endswith("/TOKEN?type=json")
+        assert s.series("mx.homicides.inegi.count", start="2025").empty
