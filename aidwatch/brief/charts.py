@@ -114,7 +114,7 @@ def line_chart(lines: Sequence[Line], *, x_domain: tuple[float, float], y_label:
     x0, x1 = x_domain
     strip = 34 if marks else 8
     top = 22 + strip
-    right = min(240, max([MARGIN_R - 60] + [int(len(ln.label) * 6.9) + 14 for ln in lines]))
+    right = min(240, max([MARGIN_R - 60] + [int(len(ln.label) * 7.3) + 14 for ln in lines]))
     plot_w = WIDTH - MARGIN_L - right
     plot_h = HEIGHT - top - MARGIN_B
     ys = [v for ln in lines for v in ln.y if v is not None and math.isfinite(v)]
@@ -227,7 +227,7 @@ def stacked_bars(bars: Sequence[Bar], *, y_label: str, money: bool = True,
         colors.setdefault(label, PALETTE[i % len(PALETTE)])
     legend, lx, ly = [], MARGIN_L, HEIGHT + 4
     for label in labels:
-        w = 22 + int(len(label) * 6.4)
+        w = 22 + int(len(label) * 6.8)
         if lx + w > WIDTH - 10 and lx > MARGIN_L:
             lx, ly = MARGIN_L, ly + 17
         legend.append(f'<rect x="{lx}" y="{ly - 10}" width="11" height="11" '
