@@ -480,14 +480,17 @@ def evaluate_cmd(
 
 @app.command("report")
 def report(
-    out: Annotated[Path, typer.Option("--out", help="Directory to write the brief into.")] = Path(
+    out: Annotated[Path, typer.Option(
+        "--out", metavar="DIR", help="Directory to write the brief into.")] = Path(
         "aidwatch-brief"),
     fmt: Annotated[str | None, typer.Option(
-        "--format", help="html, pdf or html,pdf (default: both; the PDF needs Chromium).")
+        "--format", metavar="FORMATS",
+        help="html, pdf or html,pdf (default: both; the PDF needs Chromium).")
     ] = None,
     check: Annotated[list[Path] | None, typer.Option(
-        "--check", help="An article to check (text or HTML file); repeat for several. "
-        "Default: the press figures from CRS IF10578 shipped with AidWatch.")] = None,
+        "--check", metavar="ARTICLE", help="An article to check (text or HTML file); repeat "
+        "for several. Default: the press figures from CRS IF10578 shipped with AidWatch.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     as_json: JsonOpt = False,
     snapshot: SnapshotOpt = None,
