@@ -78,6 +78,22 @@ def check_text(text: str, store: Store | None = None, *, article: str = "-",
     return sorted(verdicts, key=lambda v: (v.claim.start, v.claim.kind == "consistency"))
 
 
+def describe_metadata(text: str) -> str:
+    """One line on what the article says about itself: dateline, publisher, dated ids."""
+    meta = make_document(text).metadata
+    parts = []
+    if meta.dateline:
+        parts.append(f"dated {meta.dateline.isoformat()} ({meta.dateline.strftime('%A')})")
+    else:
+        parts.append("no dateline found")
+    if meta.publisher:
+        via = f" via {meta.wire}" if meta.wire and meta.wire != meta.publisher else ""
+        parts.append(f"publisher {meta.publisher}{via}")
+    for name, _, when, _, _ in meta.encoded_dates:
+        parts.append(f"{name} id encodes {when.isoformat()}")
+    return "; ".join(parts)
+
+
 def summarize(verdicts: list[Verdict]) -> dict[str, int]:
     counts = Counter(v.verdict for v in verdicts)
     return {k: counts.get(k, 0) for k in VERDICTS}

@@ -220,7 +220,7 @@ def split_sentences(text: str) -> list[Sentence]:
             chunk = text[us:ue]
             pos = 0
             for m in _END.finditer(chunk):
-                before = chunk[:m.start() + 1]
+                before = chunk[max(0, m.start() - 15):m.start() + 1]
                 if m.group().startswith(".") and _ABBREV.search(before):
                     continue
                 nxt = chunk[m.end():].lstrip()
@@ -232,11 +232,21 @@ def split_sentences(text: str) -> list[Sentence]:
     return sentences
 
 
+MAX_SENTENCE = 1000  # longer runs without punctuation are cut at spaces (bounds the work)
+
+
 def _add(out: list[Sentence], text: str, s: int, e: int, para: int) -> None:
     while s < e and text[s].isspace():
         s += 1
     while e > s and text[e - 1].isspace():
         e -= 1
+    while e - s > MAX_SENTENCE:
+        cut = text.rfind(" ", s + MAX_SENTENCE // 2, s + MAX_SENTENCE)
+        cut = cut if cut > s else s + MAX_SENTENCE
+        _add(out, text, s, cut, para)
+        s = cut
+        while s < e and text[s].isspace():
+            s += 1
     if e > s:
         out.append(Sentence(re.sub(r"\s+", " ", text[s:e]), s, e, para))
 

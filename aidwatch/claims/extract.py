@@ -9,6 +9,8 @@ It never consults the evidence base: linking to series happens in ``link``.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -124,7 +126,7 @@ CHANGE_BEFORE = re.compile(
 _DOWN = re.compile(r"fell|fallen|fall|declin|drop|decreas|down|lower|reduc|cut|cay|ca[íi]d|"
                    r"baj|disminu|redu", re.I)
 RANGE = re.compile(rf"(?:between|entre)\s+(?P<a>{_NUM})\s+(?:and|y)\s+(?P<b>{_NUM})"
-                   rf"|(?P<c>{_NUM})\s?[-–]\s?(?P<d>{_NUM})\b", re.I)
+                   rf"|(?<![\d.,])(?P<c>{_NUM})\s?[-–]\s?(?P<d>{_NUM})\b", re.I)
 
 # -- dates -----------------------------------------------------------------------------------
 _DATE_RES: list[tuple[str, re.Pattern[str]]] = [
@@ -231,6 +233,11 @@ def parse_number(num: str, lang: str = "en") -> tuple[float, float]:
         s = s.replace(",", ".")
     elif re.fullmatch(r"\d+,\d{3}", s):
         s = s.replace(",", "")
+    if not re.fullmatch(r"\d+(?:\.\d+)?", s):
+        # irregular grouping ("1,000,1"): read the digits before the odd separator
+        groups = re.split(r"[,.]", s)
+        kept = [groups[0]] + list(itertools.takewhile(lambda g: len(g) == 3, groups[1:]))
+        s = "".join(kept)
     if "." in s:
         decimals = len(s.split(".")[1])
         value = float(s)
@@ -272,6 +279,8 @@ def find_quantities(text: str, lang: str = "en", offset: int = 0,
             continue  # part of a word or code (G7, COVID-19, T40.4, 12:17)
         if re.match(r"^(?:st|nd|rd|th)\b", text[e:e + 3]) or re.match(r"^:\d", text[e:e + 3]):
             continue
+        if len(re.sub(r"\D", "", m.group("num"))) > 15:
+            continue  # an id or a run of digits, not a quantity
         value, hw = parse_number(m.group("num"), lang)
         cur_tok = (m.group("cur") or "").strip().lower()
         curw = (m.group("curw") or "").lower()
@@ -322,12 +331,9 @@ def find_quantities(text: str, lang: str = "en", offset: int = 0,
                                                 head, re.I) and value < 1000 and not scale_tok):
             rm = RATE_AFTER.match(rest)
             if rm:
-                tail = re.match(r"^[^.;]*?(?:population|people|inhabitants|residents|"
-                                r"habitantes|personas)?", rest[rm.end():rm.end() + 40])
-                end2 = end + rm.end() + (len(tail.group()) if tail and tail.group().strip()
-                                          .endswith(("population", "people", "inhabitants",
-                                                     "residents", "habitantes", "personas"))
-                                          else 0)
+                tail = re.match(r"^\s*(?:population|people|inhabitants|residents|habitantes|"
+                                r"personas)\b", rest[rm.end():])
+                end2 = end + rm.end() + (tail.end() if tail else 0)
                 qtext = text[start:end2]
                 end = end2
             out.append(Quantity(start + offset, end + offset, qtext, value, hw, "rate",
@@ -337,10 +343,10 @@ def find_quantities(text: str, lang: str = "en", offset: int = 0,
             hw = min(hw, max(0.5, 0.025 * value))  # "100,000" is read as ±2.5%, not ±50,000
             out.append(Quantity(start + offset, end + offset, qtext, value, hw, "count",
                                 "count", qual))
-    _pair_ends(text, out, offset, lang, skip)
     # a number inside another quantity ("per 100,000", "100 mil") is part of its unit
     out = [q for q in out if not any(o is not q and o.start <= q.start and q.end <= o.end
                                      and (o.end - o.start) > (q.end - q.start) for o in out)]
+    _pair_ends(text, out, offset, lang, skip)
     _merge_ranges(text, out, offset, lang)
     for m in MULTIPLIER.finditer(text):
         s, e = m.start(), m.end()
@@ -366,7 +372,11 @@ def find_quantities(text: str, lang: str = "en", offset: int = 0,
     return sorted(out, key=lambda q: q.start)
 
 
-_PAIR_END = re.compile(rf"\b(?:to|a|hasta)\s+(?P<num>{_NUM})\b(?![,.]?\d|\s*%)", re.I)
+_PAIR_END = re.compile(rf"\b(?:to|a|hasta|from|desde)\s+(?P<num>{_NUM})\b(?![,.]?\d|\s*%)",
+                       re.I)
+_BARE_NUMBER = re.compile(rf"(?<![\w.,]){_NUM}")
+BOILERPLATE = re.compile(r"copyright|©|all rights reserved|derechos reservados|"
+                         r"\bmin read\b|legal disclaimer|reporting by|editing by", re.I)
 
 
 def _pair_ends(text: str, out: list[Quantity], offset: int, lang: str,
@@ -416,17 +426,21 @@ def _merge_ranges(text: str, out: list[Quantity], offset: int, lang: str) -> Non
 
 
 # -- claims ----------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=256)
+def _topic_matches(text: str) -> tuple[tuple[str, int, int], ...]:
+    return tuple((name, m.start(), m.end()) for name, pat in _TOPIC_RES
+                 for m in pat.finditer(text))
+
+
 def topic_near(text: str, pos: int, prefer_drug: bool = False) -> tuple[str | None, int]:
     """The topic word nearest to ``pos`` in ``text``, and its distance."""
     best: tuple[str | None, int] = (None, 10**9)
-    for name, pat in _TOPIC_RES:
-        for m in pat.finditer(text):
-            dist = 0 if m.start() <= pos < m.end() else min(abs(m.start() - pos),
-                                                             abs(m.end() - pos))
-            if prefer_drug and name in DRUG_TOPICS:
-                dist -= 1000
-            if dist < best[1]:
-                best = (name, dist)
+    for name, start, end in _topic_matches(text):
+        dist = 0 if start <= pos < end else min(abs(start - pos), abs(end - pos))
+        if prefer_drug and name in DRUG_TOPICS:
+            dist -= 1000
+        if dist < best[1]:
+            best = (name, dist)
     return best
 
 
@@ -470,8 +484,13 @@ def extract_claims(doc: Document) -> list[Claim]:
         if local_skip and sum(e - s for s, e in local_skip) > 0.6 * len(raw.strip()):
             prev_sentence = sent
             continue  # the dateline or the wire id line itself
+        if BOILERPLATE.search(raw):
+            prev_sentence = sent
+            continue  # credits, copyright lines and disclaimers state no claims
         dates = [d for d in find_dates(raw, 0)
                  if not any(d.start < e and s < d.end for s, e in local_skip)]
+        if meta.dateline:
+            dates = sorted(dates + _relative_years(raw, meta.dateline.year), key=lambda d: d.start)
         date_spans = [(d.start, d.end) for d in dates]
         quantities = find_quantities(raw, doc.lang, 0, local_skip + date_spans)
         flags = flags_of(raw)
@@ -560,6 +579,10 @@ def _period_for(raw: str, q: Quantity, dates: list[DateExpr],
         d.used = True
         return d.period
     others = [o for o in quantities if o is not q]
+    # any other number (even one not read as a quantity) stands between a figure and a year
+    numbers = [m.start() for m in _BARE_NUMBER.finditer(raw)
+               if not any(d.start <= m.start() < d.end for d in dates)
+               and not q.start <= m.start() < q.end]
     if q.kind in ("ratio", "change"):
         years = [d for d in singles if d.kind == "year"]
         if len(years) >= 2:
@@ -568,6 +591,7 @@ def _period_for(raw: str, q: Quantity, dates: list[DateExpr],
     # the nearest date after the quantity, with no other quantity between them
     after = [d for d in singles if d.start >= q.end and d.start - q.end <= 45
              and not any(q.end <= o.start < d.start for o in others)
+             and not any(q.end <= n < d.start for n in numbers)
              and not re.search(r"[;]|\bto\b|\ba\b", raw[q.end:d.start])]
     if after:
         d = after[0]
@@ -595,9 +619,25 @@ def _period_for(raw: str, q: Quantity, dates: list[DateExpr],
             d.used = True
             return str(d.years[0] if q is same[0] else d.years[1])
     if len(singles) == 1:
-        singles[0].used = True
-        return _single_period(singles[0])
+        d = singles[0]
+        lo, hi = min(q.end, d.end), max(q.start, d.start)
+        if not any(lo <= o.start < hi for o in others):
+            d.used = True
+            return _single_period(d)
     return None
+
+
+_RELATIVE = re.compile(r"\b(?P<last>last year|el a[ñn]o pasado|el a[ñn]o anterior)\b|"
+                       r"\b(?P<this>this year|este a[ñn]o)\b", re.I)
+
+
+def _relative_years(text: str, year: int) -> list[DateExpr]:
+    """"last year" / "el año pasado" read against the dateline's year."""
+    out = []
+    for m in _RELATIVE.finditer(text):
+        y = year - 1 if m.group("last") else year
+        out.append(DateExpr(m.start(), m.end(), "year", str(y), (y,), m.group()))
+    return out
 
 
 def _single_period(d: DateExpr) -> str:

@@ -8,6 +8,7 @@ they arrive. A claim whose series or period is missing links to nothing, and is 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -263,6 +264,7 @@ def _fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+@functools.lru_cache(maxsize=256)
 def _tokens(text: str) -> dict[str, float]:
     """Weighted tokens: action classes (2), capitalised names (3), other content words (1)."""
     out: dict[str, float] = {}

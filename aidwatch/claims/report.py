@@ -13,7 +13,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
 from ..errors import InputError
-from .check import Store, check_text, expand_paths, load_evidence, read_input, summarize
+from .check import (
+    Store,
+    check_text,
+    describe_metadata,
+    expand_paths,
+    load_evidence,
+    read_input,
+    summarize,
+)
 from .records import Verdict
 from .verify import fmt
 
@@ -70,9 +78,10 @@ def _reference(v: Verdict) -> str:
     return f"{ref}\n[dim]{v.source or ''}[/dim]"
 
 
-def print_article(out: Console, name: str, verdicts: list[Verdict], snapshot: str) -> None:
+def print_article(out: Console, name: str, verdicts: list[Verdict], snapshot: str,
+                  about: str = "") -> None:
     """One block per claim: verdict and assertion, the sentence, the reference, the reason."""
-    out.print(Text(name, style="bold"))
+    out.print(Text(name, style="bold") + Text(f"  {about}" if about else "", style="dim"))
     for v in verdicts:
         head = Text(f"{LABEL[v.verdict]:<22}", style=STYLE[v.verdict])
         head.append(_asserts(v).replace("\n", " · "))
@@ -121,7 +130,7 @@ def run_check(paths: list[str], store: Store, *, as_json: bool, out: Console,
                 for v in verdicts:
                     out.file.write(json.dumps(v.to_json(), ensure_ascii=False) + "\n")
             else:
-                print_article(out, name, verdicts, evidence.snapshot)
+                print_article(out, name, verdicts, evidence.snapshot, describe_metadata(text))
             bar.advance(task)
     if len(files) > 1:
         parts = ", ".join(f"{totals.get(k, 0)} {k.replace('_', ' ')}" for k in STYLE)

@@ -169,3 +169,16 @@ def test_a_date_in_the_first_sentence_is_not_a_dateline():
 def test_the_second_number_of_a_from_to_pair_takes_the_first_ones_kind():
     qs = find_quantities("The homicide rate rose from 8.1 in 2007 to 24.9 in 2023")
     assert [(q.kind, q.value) for q in qs] == [("rate", 8.1), ("rate", 24.9)]
+
+
+def test_last_year_is_read_against_the_dateline():
+    doc = make_document("March 3, 2024\n\nMexico recorded a homicide rate of 24.9 per 100,000 "
+                        "people last year, down from 25.9 in 2022.")
+    claims = extract_claims(doc)
+    assert [(c.quantity_text, c.period) for c in claims] == [
+        ("24.9 per 100,000 people", "2023"), ("25.9", "2022")]
+
+
+def test_copyright_and_credit_lines_state_no_claims():
+    doc = make_document("Reporting by Jane Doe; Editing by John Smith. Copyright 2024 Reuters.")
+    assert extract_claims(doc) == []

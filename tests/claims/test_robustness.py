@@ -51,3 +51,10 @@ def test_claim_shaped_text_never_crashes_and_offsets_hold(text):
 @given(st.integers(min_value=1000, max_value=10**12))
 def test_grouped_integers_read_back_exactly(n):
     assert parse_number(f"{n:,}")[0] == n
+
+
+def test_long_pathological_inputs_are_handled_in_bounded_work():
+    # each of these was quadratic once (prefix scans, digit runs, one huge sentence)
+    for text in ("U.S. " * 5000, "9" * 50000, " ".join(["2019"] * 5000), "1,000," * 5000,
+                 "rose 5% " * 3000, "<div>" * 3000 + "106,699 overdose deaths in 2021"):
+        _check(text)
