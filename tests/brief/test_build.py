@@ -214,3 +214,14 @@ def test_rebuilding_into_the_same_folder_drops_stale_csvs(tmp_path: Path, db_pat
     assert not (out / "data" / "claims-old-article.csv").exists()
     assert sorted(p.name for p in (out / "data").glob("*.csv")) == sorted(
         p.name for p in result.csv if p.parent == out / "data")
+
+
+def test_progress_reports_every_step_in_order(tmp_path: Path, db_path: Path, cached_estimates):
+    from aidwatch.brief.build import STEPS
+
+    seen: list[tuple[str, int, int]] = []
+    build_brief(tmp_path / "b", db=db_path, formats="html",
+                progress=lambda step, i, n: seen.append((step, i, n)))
+    assert [s for s, _, _ in seen] == [s for s in STEPS if s != "Printing PDF"]
+    assert [i for _, i, _ in seen] == list(range(1, len(seen) + 1))
+    assert {n for _, _, n in seen} == {len(seen)}
