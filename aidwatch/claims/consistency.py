@@ -84,10 +84,40 @@ def check_consistency(doc: Document, claims: list[Claim], article: str = "-",
     return out
 
 
+def _shares(doc: Document, claims: list[Claim], article: str, snapshot: str) -> list[Verdict]:
+    """"74,702 (69.4%) of 107,543 deaths": a share stated next to its part and its whole
+    (the whole may be the last larger count earlier in the paragraph: "of these deaths")."""
+    out = []
+    counts = [c for c in claims if c.kind == "count" and c.value]
+    for s in (c for c in claims if c.kind == "share" and c.value is not None):
+        part = next((c for c in counts if c.sentence_start == s.sentence_start and
+                     (0 <= s.start - c.end <= 3 or 0 <= c.start - s.end <= 3)), None)
+        if part is None:
+            continue
+        para = s.extra.get("paragraph")
+        wholes = [c for c in counts if c is not part and c.value > part.value and
+                  c.start < s.start and (c.sentence_start == s.sentence_start or
+                                         c.extra.get("paragraph") == para)]
+        wholes += [c for c in counts if c is not part and c.value > part.value and
+                   c.sentence_start == s.sentence_start and c.start > s.start]
+        if not wholes:
+            continue
+        whole = wholes[-1] if wholes[-1].start < s.start else wholes[0]
+        implied = 100 * part.value / whole.value
+        ok = abs(implied - s.value) <= max(s.half_width + 0.05, 0.5 if s.qualifier == "approx"
+                                           else 0.1)
+        out.append(_finding(
+            doc, s.start, s.end, s.quantity_text, "supported" if ok else "contradicted",
+            f"the article's own figures {part.quantity_text} of {whole.quantity_text} give "
+            f"{implied:.1f}%; it says {s.quantity_text}", round(implied, 3), s.period,
+            article, snapshot, source="the article's own figures"))
+    return out
+
+
 def _arithmetic(doc: Document, claims: list[Claim], article: str,
                 snapshot: str) -> list[Verdict]:
     """A ratio or percent change stated next to the two numbers it should follow from."""
-    out = []
+    out = _shares(doc, claims, article, snapshot)
     by_sentence: dict[int, list[Claim]] = {}
     for c in claims:
         by_sentence.setdefault(c.sentence_start, []).append(c)

@@ -518,6 +518,7 @@ def extract_claims(doc: Document) -> list[Claim]:
             if claim.topic is None and sent.paragraph in last_topic:
                 claim.topic = last_topic[sent.paragraph]
                 claim.flags = claim.flags | flags_of(context)
+            claim.extra["paragraph"] = sent.paragraph
             if claim.kind == "share" and claim.topic in DRUG_TOPICS | {"overdose"}:
                 claim.extra["denominator"] = "overdose"
             if q in pairs:

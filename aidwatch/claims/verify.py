@@ -167,32 +167,34 @@ class Checker:
             primary = substitute
         tol = TOLERANCES[claim.kind]
         verdict, _ = judge(claim, primary.value, tol)
-        unit = "percent" if claim.kind == "share" else ""
-        parts = [self._describe(primary)]
-        if verdict != "supported":
-            parts.append(f"{claim.quantity_text} is {_off(claim, primary.value, unit)}")
-        matched_any = verdict == "supported"
-        shown = 0
-        for alt in sorted(refs, key=lambda r: abs(r.value - (claim.value or 0))):
-            if alt is primary or shown >= 2:
-                continue
-            shown += 1
-            v, _ = judge(claim, alt.value, tol)
-            if v == "supported":
-                matched_any = True
-                parts.append(f"it matches {self._describe(alt, short=True)}")
-                if "provisional" in alt.variants and verdict == "contradicted" and \
-                        not (alt.variants - {"provisional"}):
-                    verdict = "approximately_right"
-            elif v == "approximately_right":
-                parts.append(f"{self._describe(alt, short=True)}")
-        if not matched_any:
-            parts.insert(2, "it matches no figure in the store")
+        others = sorted((r for r in refs if r is not primary),
+                        key=lambda r: abs(r.value - (claim.value or 0)))
+        matches = [r for r in others if judge(claim, r.value, tol)[0] == "supported"]
+        same_definition = [r for r in matches if r.variants == frozenset({"provisional"})]
+        chosen = primary
+        if verdict != "supported" and same_definition:
+            if substitute is not None:
+                # no final figure: a published provisional figure of the same definition
+                verdict, chosen = "supported", same_definition[0]
+            elif verdict == "contradicted":
+                verdict = "approximately_right"
+        parts = [self._describe(chosen)]
         if substitute is not None:
             parts.append("no final figure in the store; compared with the provisional one")
-        return self.verdict(claim, verdict, "; ".join(parts), series=primary.series_id,
-                            ref=primary.value, ref_period=primary.period,
-                            source=primary.source_id)
+        if judge(claim, chosen.value, tol)[0] != "supported":
+            parts.append(f"{claim.quantity_text} is {_off(claim, chosen.value, '')}")
+        shown = [r for r in matches if r is not chosen][:2]
+        if shown:
+            parts.append("it matches " + "; ".join(self._describe(r, short=True)
+                                                   for r in shown))
+        elif verdict != "supported":
+            parts.append("it matches no figure in the store")
+        near = [r for r in others if r is not chosen and r not in shown
+                and judge(claim, r.value, tol)[0] == "approximately_right"][:2 - len(shown)]
+        parts += [self._describe(r, short=True) for r in near]
+        return self.verdict(claim, verdict, "; ".join(parts), series=chosen.series_id,
+                            ref=chosen.value, ref_period=chosen.period,
+                            source=chosen.source_id)
 
     def _describe(self, ref: Ref, short: bool = False) -> str:
         label = self.ev.source_label(ref.source_id)
@@ -233,26 +235,37 @@ class Checker:
                                 series=sid)
         refs.sort(key=lambda r: len(r[5]))
         tol = TOLERANCES["share"]
-        value, sid, source, rn, rd, variants = refs[0]
-        verdict, _ = judge(claim, value, tol)
-        what = "provisional " if "provisional" in variants else ""
-        desc = (f"{rn.name} / all overdose deaths, {year}: {fmt(rn.value)} / {fmt(rd.value)} = "
-                f"{value:.1f}% ({what or 'final '}counts, {self.ev.source_label(source)})"
-                if rn and rd else f"{self.ev.info[sid]['name']}, {year}: {value:.1f}%")
-        parts = [desc]
-        if verdict != "supported":
-            parts.append(f"{claim.quantity_text} is {_off(claim, value, 'percent')}")
-        for alt in sorted(refs[1:], key=lambda r: abs(r[0] - (claim.value or 0)))[:3]:
-            v, _ = judge(claim, alt[0], tol)
-            tail = alt[3].name.rsplit(",", 1)[-1].strip() if alt[3] else alt[1]
-            label = f"provisional counts ({tail})" if "provisional" in alt[5] else alt[1]
-            parts.append(f"{'it matches ' if v == 'supported' else ''}{label} give "
-                         f"{alt[0]:.1f}%")
-            if v == "supported" and alt[5] == frozenset({"provisional"}) and \
-                    verdict == "contradicted":
+        verdict, _ = judge(claim, refs[0][0], tol)
+        chosen = refs[0]
+        others = sorted(refs[1:], key=lambda r: abs(r[0] - (claim.value or 0)))
+        matches = [r for r in others if judge(claim, r[0], tol)[0] == "supported"]
+        same_definition = [r for r in matches if r[5] == frozenset({"provisional"})]
+        if verdict != "supported" and same_definition:
+            if "provisional" in chosen[5]:
+                verdict, chosen = "supported", same_definition[0]
+            elif verdict == "contradicted":
                 verdict = "approximately_right"
+        value, sid, source, rn, rd, variants = chosen
+        parts = [self._share_text(chosen, year)]
+        if judge(claim, value, tol)[0] != "supported":
+            parts.append(f"{claim.quantity_text} is {_off(claim, value, 'percent')}")
+        for alt in [r for r in others if r is not chosen][:2]:
+            parts.append(("it matches " if alt in matches else "") +
+                         self._share_text(alt, year, short=True))
         return self.verdict(claim, verdict, "; ".join(parts), series=sid, ref=round(value, 3),
                             ref_period=str(year), source=source)
+
+    def _share_text(self, ref: tuple, year: int, short: bool = False) -> str:
+        value, sid, source, rn, rd, variants = ref
+        if not (rn and rd):
+            return f"{self.ev.info[sid]['name']}, {year}: {value:.1f}%"
+        if short:
+            tail = rn.name.rsplit(",", 1)[-1].strip()
+            kind = f"provisional counts ({tail})" if "provisional" in variants else "final counts"
+            return f"{kind}: {fmt(rn.value)} / {fmt(rd.value)} = {value:.1f}%"
+        what = "provisional" if "provisional" in variants else "final"
+        return (f"{rn.name} / all overdose deaths, {year}: {fmt(rn.value)} / {fmt(rd.value)} = "
+                f"{value:.1f}% ({what} counts, {self.ev.source_label(source)})")
 
     # -- ratios and changes ------------------------------------------------------------------
     def _ratio(self, claim: Claim) -> Verdict:
