@@ -105,6 +105,8 @@ class _MainText(HTMLParser):
             if key and a.get("content"):
                 self.meta.setdefault(key, a["content"])
             return
+        if tag == "time" and a.get("datetime"):
+            self.meta.setdefault("time", a["datetime"])
         cls = (a.get("class", "") + " " + a.get("id", "")).lower()
         boiler = re.search(r"\b(nav|menu|footer|header|sidebar|related|share|social|cookie|"
                            r"subscribe|newsletter|advert|promo|comments?)\b", cls)
@@ -168,7 +170,7 @@ def html_to_text(html: str) -> str:
     body = [t for t in body if len(t) > 25 or re.search(r"\d", t) or t.endswith((".", ":"))]
     head = []
     published = parser.meta.get("article:published_time") or parser.meta.get("datepublished") \
-        or parser.meta.get("date") or parser.meta.get("pubdate")
+        or parser.meta.get("date") or parser.meta.get("pubdate") or parser.meta.get("time")
     if published:
         head.append(published.strip())
     site = parser.meta.get("og:site_name")

@@ -182,3 +182,12 @@ def test_last_year_is_read_against_the_dateline():
 def test_copyright_and_credit_lines_state_no_claims():
     doc = make_document("Reporting by Jane Doe; Editing by John Smith. Copyright 2024 Reuters.")
     assert extract_claims(doc) == []
+
+
+def test_an_html_time_element_gives_the_dateline():
+    html = ("<html><body><article><time datetime='2024-10-14'>14 Oct</time><p>Mexico's "
+            "homicide rate tripled between 2007 and 2023, official data show, as the "
+            "debate over security cooperation continues in Washington and Mexico City.</p>"
+            "</article></body></html>")
+    doc = make_document(html)
+    assert doc.metadata.dateline == date(2024, 10, 14)

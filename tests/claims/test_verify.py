@@ -137,3 +137,14 @@ def test_money_since_a_year_is_unverifiable_and_lists_cumulative_figures(evidenc
     (v,) = check_text("Congress has appropriated more than $3 billion for Mérida since 2008.",
                       evidence=evidence)
     assert v.verdict == "unverifiable" and "$3.3 billion" in v.reason
+
+
+def test_a_share_is_checked_against_the_articles_own_part_and_whole(evidence):
+    text = ("Overdose deaths reached 107,941 in 2022. Fentanyl was linked to 73,838 (75%) of "
+            "these deaths.")
+    findings = [v for v in check_text(text, evidence=evidence) if v.claim.kind == "consistency"]
+    assert [(f.claim.quantity_text, f.verdict) for f in findings] == [("75%", "contradicted")]
+    assert "68.4%" in findings[0].reason
+    ok = text.replace("(75%)", "(68.4%)")
+    findings = [v for v in check_text(ok, evidence=evidence) if v.claim.kind == "consistency"]
+    assert [f.verdict for f in findings] == ["supported"]
