@@ -189,8 +189,9 @@ class Checker:
                                                    for r in shown))
         elif verdict != "supported":
             parts.append("it matches no figure in the store")
-        near = [r for r in others if r is not chosen and r not in shown
-                and judge(claim, r.value, tol)[0] == "approximately_right"][:2 - len(shown)]
+        near = [r for r in others if r is not chosen and r not in shown and verdict !=
+                "supported" and judge(claim, r.value, tol)[0] == "approximately_right"
+                ][:2 - len(shown)]
         parts += [self._describe(r, short=True) for r in near]
         return self.verdict(claim, verdict, "; ".join(parts), series=chosen.series_id,
                             ref=chosen.value, ref_period=chosen.period,
