@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from ..errors import InputError
@@ -45,9 +46,19 @@ def load_evidence(store: Store) -> Evidence:
         title = str(r["title"])
         label = f"{pub}, {title}"
         publishers[r["source_id"]] = label if len(label) <= 110 else label[:107] + "..."
+    places = {}
+    try:
+        geos = store.con.execute("SELECT geo, name FROM geos WHERE snapshot_id = ? AND level IN "
+                                 "('us_state', 'mx_state')", [snap]).fetchall()
+    except duckdb.Error:
+        geos = []  # a store from before the geographies table
+    for geo, name in geos:
+        # "Washington" and "Georgia" name a government and a country more often than a state
+        if name and name not in ("Washington", "Georgia"):
+            places[name] = geo
     return Evidence(series=series, observations=obs, funding=funding, events=events,
                     sources={k: v for k, v in publishers.items()}, publishers=publishers,
-                    snapshot=snap)
+                    snapshot=snap, places=places)
 
 
 def check_text(text: str, store: Store | None = None, *, article: str = "-",

@@ -80,6 +80,22 @@ class Evidence:
     sources: dict[str, str] = field(default_factory=dict)
     publishers: dict[str, str] = field(default_factory=dict)
     snapshot: str = ""
+    places: dict[str, str] = field(default_factory=dict)  # state name → geo code
+
+    def place_in(self, sentence: str) -> str | None:
+        """A U.S. or Mexican state the sentence says a figure is for ("in Ohio", "Sinaloa's",
+        "en Chihuahua"), or None. Cartel names ("the Sinaloa cartel") do not count."""
+        if not self.places:
+            return None
+        folded = _fold(sentence)
+        for name in self.places:
+            n = re.escape(_fold(name))
+            if re.search(rf"(?:\b(?:in|en|of|de|for|para|across|throughout)\s+(?:the state "
+                         rf"of\s+|el estado de\s+)?{n}\b|\b{n}'s\b|\b{n}\s+(?:recorded|"
+                         rf"reported|had|saw|registr\w+|report\w+))(?!\s+cartel|\s+c[aá]rtel)",
+                         folded, re.I):
+                return name
+        return None
 
     def __post_init__(self) -> None:
         self.info = {r["series_id"]: r for r in self.series.to_dict("records")}

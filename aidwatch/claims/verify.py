@@ -133,11 +133,20 @@ class Checker:
     def _years(self, claim: Claim) -> list[int]:
         return [int(y) for y in re.findall(r"\d{4}", claim.period or "")]
 
+    def _subnational(self, claim: Claim) -> Verdict | None:
+        place = self.ev.place_in(claim.sentence)
+        if place is None:
+            return None
+        return self.verdict(claim, "unverifiable",
+                            f"a figure for {place}; the checker compares national series only")
+
     def _level(self, claim: Claim) -> Verdict:
         family = family_key(claim)
         if family is None:
             return self.verdict(claim, "unverifiable",
                                 "no series in the store measures what this number counts")
+        if local := self._subnational(claim):
+            return local
         ids = candidates(self.ev, family, claim.kind, claim.flags)
         if not ids:
             return self.verdict(claim, "unverifiable",
@@ -206,6 +215,8 @@ class Checker:
     # -- shares ------------------------------------------------------------------------------
     def _share(self, claim: Claim) -> Verdict:
         family = family_key(claim)
+        if local := self._subnational(claim):
+            return local
         if family is None or claim.extra.get("denominator") != "overdose":
             return self.verdict(claim, "unverifiable",
                                 "no series in the store gives the whole this share is of")
@@ -272,6 +283,8 @@ class Checker:
     def _ratio(self, claim: Claim) -> Verdict:
         family = family_key(claim)
         change = bool(claim.extra.get("change"))
+        if local := self._subnational(claim):
+            return local
         if family is None:
             return self.verdict(claim, "unverifiable",
                                 "no series in the store measures what changed")

@@ -103,7 +103,8 @@ def make_evidence() -> Evidence:
     publishers = {s: s.upper() for s in set(obs["source_id"]) | set(funding["source_id"]) |
                   set(events["source_id"])}
     return Evidence(series=series, observations=obs, funding=funding, events=events,
-                    sources=publishers, publishers=publishers, snapshot="test-snapshot")
+                    sources=publishers, publishers=publishers, snapshot="test-snapshot",
+                    places={"Ohio": "OH", "Sinaloa": "MX-25", "Chihuahua": "MX-08"})
 
 
 @pytest.fixture(scope="session")

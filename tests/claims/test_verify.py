@@ -148,3 +148,19 @@ def test_a_share_is_checked_against_the_articles_own_part_and_whole(evidence):
     ok = text.replace("(75%)", "(68.4%)")
     findings = [v for v in check_text(ok, evidence=evidence) if v.claim.kind == "consistency"]
     assert [f.verdict for f in findings] == ["supported"]
+
+
+@pytest.mark.parametrize("text", [
+    "Ohio recorded 5,174 overdose deaths in 2021.",
+    "In Sinaloa, the homicide rate doubled between 2007 and 2010.",
+    "En Chihuahua se registraron 2,000 homicidios en 2023.",
+])
+def test_state_figures_are_not_judged_against_national_series(evidence, text):
+    (v,) = check_text(text, evidence=evidence)
+    assert v.verdict == "unverifiable" and "national series only" in v.reason
+
+
+def test_a_cartel_named_after_a_state_does_not_make_a_figure_local(evidence):
+    (v,) = check_text("Fentanyl trafficked by the Sinaloa cartel drove overdose deaths to "
+                      "106,699 in 2021.", evidence=evidence)
+    assert v.verdict == "supported"
