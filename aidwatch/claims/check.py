@@ -32,10 +32,12 @@ def load_evidence(store: Store) -> Evidence:
     series = store.con.execute(
         "SELECT series_id, name, unit, frequency, geo, kind, selector FROM series "
         "WHERE snapshot_id = ?", [snap]).df()
+    # national series, plus the U.S. and Mexican by-state panels (for "in Ohio", "en Sinaloa")
     obs = store.con.execute(
-        "SELECT o.series_id, o.period, o.value, o.status, o.source_id FROM observations o "
+        "SELECT o.series_id, o.geo, o.period, o.value, o.status, o.source_id FROM observations o "
         "JOIN series s ON s.snapshot_id = o.snapshot_id AND s.series_id = o.series_id "
-        "WHERE o.snapshot_id = ? AND s.kind = 'observation'", [snap]).df()
+        "WHERE o.snapshot_id = ? AND (s.kind = 'observation' OR (s.kind = 'panel' AND "
+        "(o.series_id LIKE 'us.%' OR o.series_id LIKE 'mx.%')))", [snap]).df()
     funding = store.con.execute(
         "SELECT * EXCLUDE (snapshot_id) FROM funding WHERE snapshot_id = ?", [snap]).df()
     events = store.events()

@@ -102,12 +102,16 @@ class Evidence:
         self._obs: dict[tuple[str, str], tuple[float, str, str]] = {}
         self._periods: dict[str, list[str]] = {}
         if not self.observations.empty:
-            for sid, period, value, status, source in zip(
-                    self.observations["series_id"], self.observations["period"],
-                    self.observations["value"], self.observations["status"],
-                    self.observations["source_id"], strict=True):
+            obs = self.observations
+            geos = obs["geo"] if "geo" in obs.columns else [None] * len(obs)
+            for sid, geo, period, value, status, source in zip(
+                    obs["series_id"], geos, obs["period"], obs["value"], obs["status"],
+                    obs["source_id"], strict=True):
+                if self.info.get(sid, {}).get("kind") == "panel":
+                    sid = f"{sid}@{geo}"  # one pseudo-series per place of a panel
                 self._obs[(sid, str(period))] = (float(value), status, source)
                 self._periods.setdefault(sid, []).append(str(period))
+        self.place_names = {geo: name for name, geo in self.places.items()}
         self._event_tokens = [
             (row, _tokens(f"{row['title']} {row['description']} {row['actors']}"))
             for row in (self.events.to_dict("records") if not self.events.empty else [])]
@@ -120,13 +124,14 @@ class Evidence:
     def annual(self, series_id: str, year: int) -> Ref | None:
         """The value of a series for a calendar year: the annual value, the 12-month-ending
         December value of a rolling series, or the sum of 12 months of a monthly count."""
-        info = self.info.get(series_id)
+        base, _, geo = series_id.partition("@")
+        info = self.info.get(base)
         if info is None:
             return None
-        name = info.get("name", "")
+        name = info.get("name", "") + (f" — {self.place_names.get(geo, geo)}" if geo else "")
         freq = info.get("frequency")
-        mk = lambda period, v: Ref(series_id, period, v[0], v[1], v[2], name,  # noqa: E731
-                                   self.variants_of(series_id))
+        mk = lambda period, v: Ref(base, period, v[0], v[1], v[2], name,  # noqa: E731
+                                   self.variants_of(base))
         if freq == "annual":
             v = self._obs.get((series_id, str(year)))
             return mk(str(year), v) if v else None
@@ -233,6 +238,23 @@ def candidates(ev: Evidence, family: str | None, klass: str,
         return (unasked, asked, age, preferred, len(sid), sid)
 
     return sorted(out, key=rank)
+
+
+def panel_candidates(ev: Evidence, family: str | None, klass: str, geo: str) -> list[str]:
+    """Pseudo-series ``<panel id>@<geo>`` of a family's panels (by state) for one place."""
+    if family is None or family not in FAMILIES:
+        return []
+    include, exclude = FAMILIES[family]
+    exclude = "|".join(p for p in exclude.split("|") if p != "by_state")
+    out = []
+    for sid, info in ev.info.items():
+        if info.get("kind") != "panel" or not re.search(include, sid):
+            continue
+        if exclude and re.search(exclude, sid):
+            continue
+        if unit_class(str(info.get("unit", ""))) == klass:
+            out.append(f"{sid}@{geo}")
+    return sorted(out, key=len)
 
 
 def funding_series(ev: Evidence, claim: Claim) -> list[str]:

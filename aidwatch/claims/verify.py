@@ -21,6 +21,7 @@ from .link import (
     family_key,
     funding_series,
     link_event,
+    panel_candidates,
 )
 from .records import Claim, Verdict
 
@@ -113,8 +114,8 @@ class Checker:
     def verdict(self, claim: Claim, verdict: str, reason: str, *, series: str | None = None,
                 ref: float | str | None = None, ref_period: str | None = None,
                 source: str | None = None) -> Verdict:
-        if claim.kind != "consistency":
-            claim.extra.setdefault("series", series)
+        if series:
+            series = series.partition("@")[0]  # a panel's place is in the reason, not the id
         return Verdict(claim=claim, verdict=verdict, reason=reason, series=series,
                        reference_value=ref, reference_period=ref_period, source=source,
                        snapshot=self.ev.snapshot, article=self.article)
@@ -138,16 +139,26 @@ class Checker:
         if place is None:
             return None
         return self.verdict(claim, "unverifiable",
-                            f"a figure for {place}; the checker compares national series only")
+                            f"a figure for {place}; the checker compares national series only "
+                            "for this kind of claim")
 
     def _level(self, claim: Claim) -> Verdict:
         family = family_key(claim)
         if family is None:
             return self.verdict(claim, "unverifiable",
                                 "no series in the store measures what this number counts")
-        if local := self._subnational(claim):
-            return local
-        ids = candidates(self.ev, family, claim.kind, claim.flags)
+        place = self.ev.place_in(claim.sentence)
+        if place is not None:
+            geo = self.ev.places[place]
+            if family.startswith("homicide."):
+                family = "homicide.mx" if geo.startswith("MX-") else "homicide.us"
+            ids = panel_candidates(self.ev, family, claim.kind, geo)
+            if not ids:
+                return self.verdict(claim, "unverifiable",
+                                    f"a figure for {place}; the store holds no {claim.kind} "
+                                    f"series by state for {family}")
+        else:
+            ids = candidates(self.ev, family, claim.kind, claim.flags)
         if not ids:
             return self.verdict(claim, "unverifiable",
                                 f"the store holds no {claim.kind} series for {family}")
@@ -162,17 +173,19 @@ class Checker:
         year = years[0]
         refs = [r for sid in ids if (r := self.ev.annual(sid, year))]
         primary_id = ids[0]
-        primary = next((r for r in refs if r.series_id == primary_id), None)
+        primary = next((r for r in refs if r.series_id == primary_id.partition("@")[0]), None)
         substitute = None
         if primary is None:
             # a provisional figure of the same definition may stand in for a missing final one
             substitute = next((r for r in refs if r.variants == frozenset({"provisional"})),
                               None)
             if substitute is None:
+                where = primary_id.partition("@")
                 return self.verdict(
                     claim, "unverifiable",
-                    f"no value for {year} in {primary_id} (covers {self.ev.span(primary_id)})",
-                    series=primary_id)
+                    f"no value for {year} in {where[0]}"
+                    f"{' for ' + self.ev.place_names.get(where[2], where[2]) if where[2] else ''}"
+                    f" (covers {self.ev.span(primary_id)})", series=primary_id)
             primary = substitute
         tol = TOLERANCES[claim.kind]
         verdict, _ = judge(claim, primary.value, tol)

@@ -51,7 +51,7 @@ OBS = [
     ("us.overdose_deaths.synthetic_opioids.provisional_12m", "2023-12", 74702, "provisional",
      "vsrr"),
     ("us.overdose_deaths.total.rate_age_adjusted", "2021", 32.4, "final", "nida"),
-    ("us.overdose_deaths.by_state", "2021", 999999, "final", "nida"),
+    ("us.overdose_deaths.by_state", "2021", 5174, "final", "nchs-state"),
     *[("mx.homicides.inegi.rate_per_100k", str(y), v, "final", "inegi")
       for y, v in HOMICIDE_RATE.items()],
     ("mx.homicides.inegi.count", "2007", 8867, "final", "inegi"),
@@ -94,7 +94,8 @@ def make_evidence() -> Evidence:
     series = pd.DataFrame(SERIES, columns=["series_id", "name", "unit", "frequency", "kind",
                                            "selector"])
     obs = pd.DataFrame(OBS, columns=["series_id", "period", "value", "status", "source_id"])
-    obs = obs[obs["series_id"] != "us.overdose_deaths.by_state"]  # panels are not loaded
+    obs["geo"] = ["OH" if sid.endswith("by_state") else sid[:2].upper()
+                  for sid in obs["series_id"]]
     funding = pd.DataFrame(FUNDING, columns=["line_id", "recipient", "program", "fy_start",
                                              "fy_end", "stage", "amount_usd", "approximate",
                                              "source_id"])

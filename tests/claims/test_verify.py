@@ -150,14 +150,20 @@ def test_a_share_is_checked_against_the_articles_own_part_and_whole(evidence):
     assert [f.verdict for f in findings] == ["supported"]
 
 
-@pytest.mark.parametrize("text", [
-    "Ohio recorded 5,174 overdose deaths in 2021.",
-    "In Sinaloa, the homicide rate doubled between 2007 and 2010.",
-    "En Chihuahua se registraron 2,000 homicidios en 2023.",
+@pytest.mark.parametrize("text,reason", [
+    ("In Sinaloa, the homicide rate doubled between 2007 and 2010.", "national series only"),
+    ("En Chihuahua se registraron 2,000 homicidios en 2023.", "series by state"),
+    ("Ohio recorded 5,174 overdose deaths in 2015.", "no value for 2015"),
 ])
-def test_state_figures_are_not_judged_against_national_series(evidence, text):
+def test_state_figures_are_not_judged_against_national_series(evidence, text, reason):
     (v,) = check_text(text, evidence=evidence)
-    assert v.verdict == "unverifiable" and "national series only" in v.reason
+    assert v.verdict == "unverifiable" and reason in v.reason
+
+
+def test_state_figures_are_judged_against_the_by_state_panel(evidence):
+    (v,) = check_text("Ohio recorded 5,174 overdose deaths in 2021.", evidence=evidence)
+    assert v.verdict == "supported" and v.series == "us.overdose_deaths.by_state"
+    assert "Ohio" in v.reason and v.source == "nchs-state"
 
 
 def test_a_cartel_named_after_a_state_does_not_make_a_figure_local(evidence):
