@@ -6,8 +6,11 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 import aidwatch
-from aidwatch.claims import check_text
+from aidwatch.claims import check_text, load_evidence
+from aidwatch.claims.link import candidates
 from aidwatch.settings import DATA_DIR
 
 US_HOMICIDES = "U.S. homicides reached 21,570 in 2020."
@@ -21,8 +24,10 @@ def test_final_nida_count_is_supported_with_its_source_and_snapshot(store):
 
 
 def test_unknown_topics_and_missing_series_are_unverifiable_on_the_real_store(store):
+    if candidates(load_evidence(store), "homicide.us", "count"):
+        pytest.skip("the embedded data now holds U.S. homicide counts")
     (v,) = check_text(US_HOMICIDES, store)
-    assert v.verdict == "unverifiable"  # the embedded data has no U.S. homicide counts
+    assert v.verdict == "unverifiable" and v.reference_value is None
 
 
 def test_a_series_added_to_the_store_is_discovered_without_code_changes(tmp_path: Path):
