@@ -14,8 +14,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 run: install
-	$(AW) data list
-	$(AW) data show mx.homicides.rate_per_100k --from 2000
+	$(AW) report --out aidwatch-brief
 
 test: install
 	$(VENV)/bin/ruff check .
