@@ -42,3 +42,30 @@ def shared_dir() -> Path:
             pytest.fail(f"{SHARED} is missing but CI is set: CI must provide ../shared")
         pytest.skip(f"{SHARED} not present (a user's clone has no ../shared)")
     return SHARED
+
+
+@pytest.fixture()
+def run_cli(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch):
+    """Run the real entry point (``aidwatch.cli.main``) in-process: (exit code, stdout, stderr).
+
+    Usage: ``code, out, err = run_cli(db_path, "data", "list", "--json", stdin=b"...")``.
+    """
+    import io
+    import sys
+
+    from aidwatch import cli
+
+    def run(db: Path, *args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["aidwatch", "--db", str(db), *args])
+        monkeypatch.setenv("COLUMNS", "200")
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+        code = 0
+        try:
+            cli.main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

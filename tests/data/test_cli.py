@@ -11,23 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from aidwatch import cli
-
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 REGEN = os.environ.get("AIDWATCH_REGEN_GOLDEN") == "1"
-
-
-def run(capsys, monkeypatch, db_path, *args: str) -> tuple[int, str, str]:
-    """Run the real entry point (``aidwatch.cli.main``) in-process."""
-    monkeypatch.setattr(sys, "argv", ["aidwatch", "--db", str(db_path), *args])
-    monkeypatch.setenv("COLUMNS", "200")
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def check_golden(name: str, payload) -> None:
@@ -40,8 +25,8 @@ def check_golden(name: str, payload) -> None:
         f"{name} changed; if intended, rerun with AIDWATCH_REGEN_GOLDEN=1 and review the diff")
 
 
-def test_data_list_json_keys_and_series_are_stable(capsys, monkeypatch, db_path):
-    code, out, _ = run(capsys, monkeypatch, db_path, "data", "list", "--json")
+def test_data_list_json_keys_and_series_are_stable(run_cli, db_path):
+    code, out, _ = run_cli(db_path, "data", "list", "--json")
     assert code == 0
     rows = json.loads(out)
     required = {"id", "name", "unit", "geo", "frequency", "first_period", "last_period",
@@ -52,8 +37,8 @@ def test_data_list_json_keys_and_series_are_stable(capsys, monkeypatch, db_path)
                            "last_period")} for r in rows])
 
 
-def test_data_show_json_one_object_per_observation(capsys, monkeypatch, db_path):
-    code, out, _ = run(capsys, monkeypatch, db_path, "data", "show",
+def test_data_show_json_one_object_per_observation(run_cli, db_path):
+    code, out, _ = run_cli(db_path, "data", "show",
                        "mx.homicides.rate_per_100k", "--json")
     assert code == 0
     rows = json.loads(out)
@@ -65,28 +50,28 @@ def test_data_show_json_one_object_per_observation(capsys, monkeypatch, db_path)
                  [{k: v for k, v in r.items() if k != "snapshot_id"} for r in rows[:3] + rows[-3:]])
 
 
-def test_data_show_table_has_sparkline_sources_and_snapshot(capsys, monkeypatch, db_path):
-    code, out, _ = run(capsys, monkeypatch, db_path, "data", "show",
+def test_data_show_table_has_sparkline_sources_and_snapshot(run_cli, db_path):
+    code, out, _ = run_cli(db_path, "data", "show",
                        "mx.homicides.rate_per_100k")
     assert code == 0
     assert "Source: World Bank" in out and "Snapshot embedded-" in out
     assert any(ch in out for ch in "▁▂▃▄▅▆▇█")
 
 
-def test_funding_by_account_in_constant_dollars(capsys, monkeypatch, db_path):
-    code, out, _ = run(capsys, monkeypatch, db_path, "data", "show", "us.aid.mexico",
+def test_funding_by_account_in_constant_dollars(run_cli, db_path):
+    code, out, _ = run_cli(db_path, "data", "show", "us.aid.mexico",
                        "--by", "account", "--constant-dollars", "2024", "--json")
     assert code == 0
     rows = json.loads(out)
     assert {"fiscal_year", "stage", "source_id", "INCLE", "FMF", "all"} <= set(rows[0])
-    code, out, _ = run(capsys, monkeypatch, db_path, "data", "show", "us.aid.mexico",
+    code, out, _ = run_cli(db_path, "data", "show", "us.aid.mexico",
                        "--by", "account", "--constant-dollars", "2024", "--from", "2009",
                        "--to", "2009")
     assert "CPI-U annual average" in out and "FY2009" in out
 
 
-def test_events_range_json(capsys, monkeypatch, db_path):
-    code, out, _ = run(capsys, monkeypatch, db_path, "events", "--from", "2018", "--to",
+def test_events_range_json(run_cli, db_path):
+    code, out, _ = run_cli(db_path, "events", "--from", "2018", "--to",
                        "2024", "--json")
     rows = json.loads(out)
     assert code == 0 and rows
@@ -96,9 +81,9 @@ def test_events_range_json(capsys, monkeypatch, db_path):
 
 @pytest.mark.parametrize("fmt,suffix", [("csv", "csv"), ("parquet", "parquet"),
                                         ("datapackage", "csv")])
-def test_export_formats(capsys, monkeypatch, db_path, tmp_path, fmt, suffix):
+def test_export_formats(run_cli, db_path, tmp_path, fmt, suffix):
     out_dir = tmp_path / fmt
-    code, _, err = run(capsys, monkeypatch, db_path, "data", "export", "--format", fmt,
+    code, _, err = run_cli(db_path, "data", "export", "--format", fmt,
                        "--out", str(out_dir))
     assert code == 0, err
     obs = out_dir / f"observations.{suffix}"
@@ -112,21 +97,21 @@ def test_export_formats(capsys, monkeypatch, db_path, tmp_path, fmt, suffix):
     assert not [p for p in out_dir.iterdir() if p.name.startswith(".export-")]
 
 
-def test_exported_csv_validates_as_a_data_directory(capsys, monkeypatch, db_path, tmp_path):
+def test_exported_csv_validates_as_a_data_directory(run_cli, db_path, tmp_path):
     out_dir = tmp_path / "pkg"
-    run(capsys, monkeypatch, db_path, "data", "export", "--format", "datapackage", "--out",
+    run_cli(db_path, "data", "export", "--format", "datapackage", "--out",
         str(out_dir))
-    code, out, _ = run(capsys, monkeypatch, db_path, "data", "validate", "--data-dir",
+    code, out, _ = run_cli(db_path, "data", "validate", "--data-dir",
                        str(out_dir))
     assert code == 0 and out.startswith("OK")
 
 
-def test_sql_json_and_read_only(capsys, monkeypatch, db_path):
-    code, out, _ = run(capsys, monkeypatch, db_path, "sql",
+def test_sql_json_and_read_only(run_cli, db_path):
+    code, out, _ = run_cli(db_path, "sql",
                        "select value from current_observations where series_id = "
                        "'us.overdose_deaths.total' and period = '2023'", "--json")
     assert code == 0 and json.loads(out) == [{"value": 105007.0}]
-    code, out, err = run(capsys, monkeypatch, db_path, "sql", "drop table observations")
+    code, out, err = run_cli(db_path, "sql", "drop table observations")
     assert code == 2 and err.startswith("error: SQL rejected") and len(err.splitlines()) <= 2
 
 
@@ -137,17 +122,17 @@ def test_sql_json_and_read_only(capsys, monkeypatch, db_path):
     (("data", "list", "--snapshot", "nope"), "unknown snapshot"),
     (("data", "export", "--format", "xlsx"), "unknown export format"),
 ])
-def test_bad_input_is_one_line_exit_2(capsys, monkeypatch, db_path, args, needle):
-    code, out, err = run(capsys, monkeypatch, db_path, *args)
+def test_bad_input_is_one_line_exit_2(run_cli, db_path, args, needle):
+    code, out, err = run_cli(db_path, *args)
     assert code == 2
     assert needle in err and "Traceback" not in err + out
 
 
-def test_validate_reports_problems_and_exits_1(capsys, monkeypatch, db_path, tmp_path):
+def test_validate_reports_problems_and_exits_1(run_cli, db_path, tmp_path):
     from .helpers import append_line, copy_data
     data = copy_data(tmp_path)
     append_line(data / "obs_prices_fx.csv", "fx.mxn_per_usd.annual,US,1994,3.4,final,,")
-    code, out, _ = run(capsys, monkeypatch, db_path, "data", "validate", "--data-dir",
+    code, out, _ = run_cli(db_path, "data", "validate", "--data-dir",
                        str(data))
     assert code == 1 and "obs_prices_fx.csv:" in out and "[source_id]" in out
 
