@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 import typer.main
 
 from aidwatch.cli import app
@@ -12,10 +11,11 @@ from aidwatch.cli import app
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
 
-def _commands(group: click.Group, prefix: str = "aidwatch"):
+def _commands(group, prefix: str = "aidwatch"):
+    # Typer's command objects (click's API, without importing click: newer Typer vendors it)
     for name, cmd in group.commands.items():
         path = f"{prefix} {name}"
-        if isinstance(cmd, click.Group):
+        if hasattr(cmd, "commands"):
             yield from _commands(cmd, path)
         else:
             yield path, cmd
@@ -32,5 +32,5 @@ def test_every_command_has_help_text_and_is_in_the_readme():
 def test_every_option_has_help_text():
     for path, cmd in _commands(typer.main.get_command(app)):
         for param in cmd.params:
-            if isinstance(param, click.Option) and not param.hidden:
+            if param.param_type_name == "option" and not getattr(param, "hidden", False):
                 assert param.help, f"{path} {param.opts} has no help text"
