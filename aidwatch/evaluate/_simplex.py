@@ -126,6 +126,8 @@ class SynthSolution:
     loss_v: float
     loss_w: float
     candidates: list[Candidate] = field(default_factory=list)
+    stable: bool = True    # whether V alone pins W down (see is_stable)
+    tie_break: bool = False  # whether exact predictor matches were split by outcome error
 
 
 def is_stable(X0: np.ndarray, X1: np.ndarray, v: np.ndarray, w: np.ndarray) -> bool:
@@ -178,16 +180,19 @@ def solve_synth(X0: np.ndarray, X1: np.ndarray, Z0: np.ndarray, Z1: np.ndarray,
 
     def finish(vv: np.ndarray, cands: list[Candidate]) -> SynthSolution:
         w = inner(vv)
+        stable = is_stable(X0, X1, vv, w) if k > 1 else True
+        tie = False
         s = np.sqrt(vv)
         r = s * (X1 - X0 @ w)
         if r @ r <= _EXACT * (1.0 + float(np.sum((s * X1) ** 2))):
+            tie = True
             # The predictors are matched exactly, and usually by many W: rather than take
             # the solver's arbitrary pick, break the tie by the pre-period outcome error.
             scale = _TIE * np.sqrt(len(Z1))
             A = np.vstack([X0 * s[:, None], Z0 / scale])
             w = simplex_ls(A, np.append(s * X1, Z1 / scale))
             r = s * (X1 - X0 @ w)
-        return SynthSolution(vv, w, loss_of(w), float(r @ r), cands)
+        return SynthSolution(vv, w, loss_of(w), float(r @ r), cands, stable, tie)
 
     if v is not None:
         return finish(_normalise(np.asarray(v, dtype=float)), [])

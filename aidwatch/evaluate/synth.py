@@ -256,9 +256,7 @@ class SyntheticControl:
         self.rmspe_pre_all = _rmspe(self.gaps.loc[self.pre_periods_])
         self.post_rmspe = _rmspe(self.gaps.loc[self.post_periods_])
         self.att = float(self.gaps.loc[self.post_periods_].mean())
-        chosen = [c for c in sol.candidates if abs(c.loss_v - sol.loss_v) <= 1e-9 *
-                  max(1.0, sol.loss_v)]
-        self.stable = all(c.stable for c in chosen) if chosen else True
+        self.stable = sol.stable
         self._fitted = True
         return self
 
@@ -413,6 +411,7 @@ class SyntheticControl:
             "donors": len(self.donors_),
             "dropped_donors": [str(d) for d in self.dropped_donors_],
             "weights_stable": self.stable,
+            "exact_match_tie_break": self.solution_.tie_break,
             "optimisation_window": [str(self.opt_periods_[0]), str(self.opt_periods_[-1])],
             "gaps": {str(k): round(float(v), 6) for k, v in self.gaps.items()},
         }

@@ -41,6 +41,12 @@ def test_basque_gap_series_matches_published_weights(basque_fit, basque_df):
     assert basque_fit.gaps.loc[1990:1997].mean() < -0.5
 
 
+def test_basque_weights_are_pinned_down_by_v(basque_fit):
+    est = basque_fit.to_estimate("gdpcap")
+    assert est.diagnostics["weights_stable"] is True
+    assert est.diagnostics["exact_match_tie_break"] is False
+
+
 def test_basque_reports_the_lower_degenerate_optimum_without_choosing_it(basque_fit):
     est = basque_fit.to_estimate("gdpcap")
     low = est.diagnostics["lowest_pre_rmspe_degenerate_v"]
