@@ -180,7 +180,8 @@ def _print_panel(df, unit: str, names: dict[str, str]) -> None:
 
 @data_app.command("export")
 def data_export(
-    fmt: Annotated[str, typer.Option("--format", help="csv, parquet or datapackage.")] = "csv",
+    fmt: Annotated[str, typer.Option(
+        "--format", help="One of: " + ", ".join(FORMATS) + ".")] = "csv",
     out: Annotated[Path, typer.Option("--out", help="Directory to write into.")] = Path(
         "aidwatch-export"),
     snapshot: SnapshotOpt = None,
@@ -188,7 +189,7 @@ def data_export(
     """Write every table of a snapshot (with sources) as CSV, Parquet or a Data Package."""
     started = time.perf_counter()
     with store(snapshot) as s:
-        files = export_snapshot(s, out, fmt if fmt in FORMATS else fmt)
+        files = export_snapshot(s, out, fmt)
         c.err.print(f"wrote {len(files)} files to {out} (snapshot {s.snapshot.snapshot_id}, "
                     f"{time.perf_counter() - started:.1f}s)")
         for f in files:

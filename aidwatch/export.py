@@ -9,20 +9,10 @@ from pathlib import Path
 
 from ._version import __version__
 from .errors import InputError
-from .store import TABLES, Store
-from .validate import SCHEMAS, datapackage_descriptor
+from .store import TABLES, Store, data_file_columns
+from .validate import datapackage_descriptor
 
 FORMATS = ("csv", "parquet", "datapackage")
-
-
-def _table_sql(table: str) -> str:
-    """The export query of one table, with the columns of the data files (not the store's)."""
-    cols = [name if not (table == "sources" and name == "table") else "table_ref AS \"table\""
-            for name, *_ in SCHEMAS[table]]
-    if table == "sources":
-        cols = [c if c != "retrieved" else "strftime(retrieved, '%Y-%m-%d') AS retrieved"
-                for c in cols]
-    return f"SELECT {', '.join(cols)} FROM {table} WHERE snapshot_id = $snap"
 
 
 def export_snapshot(store: Store, out_dir: Path, fmt: str = "csv") -> list[Path]:
@@ -44,7 +34,8 @@ def export_snapshot(store: Store, out_dir: Path, fmt: str = "csv") -> list[Path]
         for table in TABLES:
             target = tmp / f"{table}.{suffix}"
             options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
-            query = _table_sql(table).replace("$snap", "'" + snap.replace("'", "''") + "'")
+            query = (f"SELECT {data_file_columns(table)} FROM {table} WHERE snapshot_id = "
+                     "'" + snap.replace("'", "''") + "'")
             store.con.execute(f"COPY ({query} ORDER BY ALL) TO '{target}' ({options})")
             written.append(target)
         if fmt == "datapackage":

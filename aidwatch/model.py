@@ -7,7 +7,7 @@ Claims, verdicts and estimates are defined next to the code that produces them
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 
 STATUSES = ("final", "provisional", "estimate")
@@ -143,10 +143,6 @@ class Event:
     source_id: str
 
 
-def record_dict(record: object) -> dict:
-    """A record as a plain dict (for JSON output)."""
-    return asdict(record)  # type: ignore[call-overload]
-
 
 __all__ = [
     "STATUSES",
@@ -162,5 +158,4 @@ __all__ = [
     "Event",
     "parse_period",
     "period_year",
-    "record_dict",
 ]

@@ -31,7 +31,7 @@ from .errors import (
     UnknownSeriesError,
 )
 from .model import Series, Source, parse_period
-from .validate import EvidenceBase, data_hash, load_evidence
+from .validate import SCHEMAS, EvidenceBase, data_hash, load_evidence
 
 SCHEMA_VERSION = 2
 EMBEDDED = "embedded"
@@ -247,10 +247,8 @@ class Store:
 
     # -- snapshots -------------------------------------------------------------------------
     def snapshots(self) -> pd.DataFrame:
-        """Every snapshot, newest first."""
-        return self.con.execute(
-            "SELECT snapshot_id, created_at, kind, data_date, data_hash, aidwatch_version, note "
-            "FROM snapshots ORDER BY created_at DESC, snapshot_id DESC").df()
+        """Every snapshot, newest first, with row counts and per-source hashes."""
+        return list_snapshots(self)
 
     def _resolve_snapshot(self, snapshot: str | None) -> Snapshot:
         if snapshot is None:
@@ -450,17 +448,21 @@ class Store:
         return result.df()
 
 
-# -- refresh support: rows of a snapshot, writing a snapshot, diffs -----------------------------
-def snapshot_rows(con: duckdb.DuckDBPyConnection, snapshot_id: str, table: str) -> list[dict]:
-    """One table of one snapshot as rows of text, with the columns of the data files."""
-    from .validate import SCHEMAS
-
+# -- snapshot tables as data files (export, refresh), writing a snapshot, diffs ---------------
+def data_file_columns(table: str) -> str:
+    """The SELECT list that gives a store table the columns and text forms of its data file."""
     cols = []
     for name, typ, *_ in SCHEMAS[table]:
         col = "table_ref" if (table == "sources" and name == "table") else name
-        cols.append(f"strftime({col}, '%Y-%m-%d')" if typ == "date" else col)
-    result = con.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE snapshot_id = ?",
-                         [snapshot_id])
+        expr = f"strftime({col}, '%Y-%m-%d')" if typ == "date" else col
+        cols.append(f'{expr} AS "{name}"')
+    return ", ".join(cols)
+
+
+def snapshot_rows(con: duckdb.DuckDBPyConnection, snapshot_id: str, table: str) -> list[dict]:
+    """One table of one snapshot as rows of text, with the columns of the data files."""
+    result = con.execute(f"SELECT {data_file_columns(table)} FROM {table} "
+                         "WHERE snapshot_id = ?", [snapshot_id])
     names = [f[0] for f in SCHEMAS[table]]
     types = [f[1] for f in SCHEMAS[table]]
     out = []

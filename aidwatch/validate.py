@@ -219,8 +219,6 @@ def parse_table(path: Path, kind: str, problems: list[Problem]) -> list[dict]:
             ok = True
             for (fname, typ, required, _), raw in zip(schema, cells, strict=True):
                 value = raw.strip()
-                if value != raw and typ != "str":
-                    raw = value
                 if not value:
                     if required:
                         problems.append(Problem(name, line, fname, "empty (required)"))

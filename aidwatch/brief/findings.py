@@ -231,12 +231,13 @@ def _value_text(value) -> str:
 def check_articles(store: Store, articles: list[tuple[str, str, str]]) -> tuple[list[dict], str]:
     """Claim tables for each (name, attribution, text); or no tables and the reason."""
     try:
-        from ..claims import check_text
+        from ..claims import check_text, load_evidence
     except (ImportError, AttributeError):
         return [], f"Claim checking: {NOT_AVAILABLE} (the claim checker is missing)."
+    evidence = load_evidence(store)  # read the store once for every article
     tables = []
     for name, attribution, text in articles:
-        verdicts = check_text(text, store=store, article=name)
+        verdicts = check_text(text, article=name, evidence=evidence)
         rows = []
         for v in verdicts:
             row = v.to_json() | {"article": name}

@@ -211,19 +211,15 @@ class HttpClient:
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 raise SourceOffline(source, f"cannot reach {host} ({_reason(exc)})",
                                     "offline? the embedded data keeps working") from None
-            except httpx.TimeoutException:
+            except (httpx.TimeoutException, httpx.RemoteProtocolError) as exc:
+                # A timeout or a body cut short: retried, never used as data.
                 if attempt < self.retries:
                     attempt += 1
                     self.sleep(self._wait(attempt, None))
                     continue
-                raise SourceError(source, f"timed out after {self.timeout:g}s waiting for "
-                                  f"{host} ({attempt + 1} attempts)") from None
-            except httpx.RemoteProtocolError as exc:
-                # A body cut short: retried like a timeout, never used as data.
-                if attempt < self.retries:
-                    attempt += 1
-                    self.sleep(self._wait(attempt, None))
-                    continue
+                if isinstance(exc, httpx.TimeoutException):
+                    raise SourceError(source, f"timed out after {self.timeout:g}s waiting for "
+                                      f"{host} ({attempt + 1} attempts)") from None
                 raise SourceError(source, f"truncated or malformed response from {host} "
                                   f"({_reason(exc)}, {attempt + 1} attempts)") from None
             except httpx.HTTPError as exc:
