@@ -30,7 +30,7 @@ from .errors import (
     StoreError,
     UnknownSeriesError,
 )
-from .model import Series, Source, parse_period
+from .model import STAGES, Series, Source, parse_period
 from .validate import SCHEMAS, EvidenceBase, data_hash, load_evidence
 
 SCHEMA_VERSION = 2
@@ -129,13 +129,17 @@ def build_store(path: Path, data_dir: Path | None = None) -> Path:
     """Build the store at ``path`` from a data directory, atomically.
 
     The new store is written to a temporary file beside ``path`` and renamed over it only when
-    complete. Snapshots added by refreshes in an existing store are carried over.
+    complete and checked. Snapshots added by refreshes to an existing store of the same schema
+    version are carried over. A file at ``path`` that is not an AidWatch store is never
+    replaced.
     """
     data_dir = data_dir or settings.DATA_DIR
     base, problems = load_evidence(data_dir)
     if problems:
         raise DataValidationError(problems)
+    old_version = _existing_store_version(path)
     digest = data_hash(data_dir)
+    snapshot_id = f"{EMBEDDED}-{digest[:10]}"
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".building", dir=path.parent)
     os.close(fd)
@@ -149,11 +153,12 @@ def build_store(path: Path, data_dir: Path | None = None) -> Path:
             con.execute(CURRENT_VIEWS)
             con.execute("INSERT INTO meta VALUES ('schema_version', ?), ('embedded_hash', ?)",
                         [str(SCHEMA_VERSION), digest])
-            insert_snapshot(con, base, f"{EMBEDDED}-{digest[:10]}", EMBEDDED, digest,
+            insert_snapshot(con, base, snapshot_id, EMBEDDED, digest,
                             "built from the data shipped with AidWatch " + __version__)
-            if path.exists():
-                _carry_over_refreshes(con, path)
             con.execute("COMMIT")
+            if old_version == str(SCHEMA_VERSION):
+                _carry_over_refreshes(con, path)
+            _check_complete(con, base, snapshot_id)
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -165,22 +170,56 @@ def build_store(path: Path, data_dir: Path | None = None) -> Path:
     return path
 
 
+def _existing_store_version(path: Path) -> str | None:
+    """The schema version of the AidWatch store at ``path`` (None: no file there).
+
+    Raises StoreError when the file exists but is not an AidWatch store, so that it is never
+    overwritten.
+    """
+    if not path.exists():
+        return None
+    hint = "pass another --db, or delete the file if it is an AidWatch store you no longer need"
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot use {path}: {str(exc).splitlines()[0]}", hint) from None
+    try:
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    except duckdb.Error:
+        raise StoreError(f"{path} is a DuckDB database but not an AidWatch store", hint) from None
+    finally:
+        con.close()
+    return meta.get("schema_version", "")
+
+
 def _carry_over_refreshes(con: duckdb.DuckDBPyConnection, old: Path) -> None:
+    """Copy the refresh snapshots of the old store, in one transaction of their own."""
+    con.execute(f"ATTACH '{old}' AS old (READ_ONLY)")
     try:
-        con.execute(f"ATTACH '{old}' AS old (READ_ONLY)")
-    except duckdb.Error:
-        return  # an unreadable old store has nothing to carry over
-    try:
-        version = con.execute(
-            "SELECT value FROM old.meta WHERE key = 'schema_version'").fetchone()
-        if version and version[0] == str(SCHEMA_VERSION):
-            for table in ("snapshots", *TABLES):
-                con.execute(f"INSERT INTO {table} SELECT * FROM old.{table} WHERE snapshot_id IN "
-                            f"(SELECT snapshot_id FROM old.snapshots WHERE kind <> '{EMBEDDED}')")
-    except duckdb.Error:
-        pass  # an old store with another layout: its refreshes cannot be carried over
+        con.execute("BEGIN")
+        for table in ("snapshots", *TABLES):
+            con.execute(f"INSERT INTO {table} SELECT * FROM old.{table} WHERE snapshot_id IN "
+                        f"(SELECT snapshot_id FROM old.snapshots WHERE kind <> '{EMBEDDED}')")
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        raise StoreError(f"cannot carry the refresh snapshots of {old} over to the rebuilt "
+                         f"store: {str(exc).splitlines()[0]}", "the old store is unchanged; "
+                         "export what you need with --snapshot, then delete it") from None
     finally:
         con.execute("DETACH old")
+
+
+def _check_complete(con: duckdb.DuckDBPyConnection, base: EvidenceBase,
+                    snapshot_id: str) -> None:
+    """Every row of the evidence base is in the new store (a failed statement inside a
+    transaction would otherwise leave it silently empty)."""
+    for table in TABLES:
+        n = con.execute(f"SELECT count(*) FROM {table} WHERE snapshot_id = ?",
+                        [snapshot_id]).fetchall()[0][0]
+        if n != len(base.rows(table)):
+            raise StoreError(f"building the store failed: {table} has {n} rows, expected "
+                             f"{len(base.rows(table))}")
 
 
 def _needs_build(path: Path, data_dir: Path) -> bool:
@@ -369,6 +408,9 @@ class Store:
             sql += f" AND {fld.strip()} IN ({', '.join('?' * len(options))})"
             params.extend(options)
         if stage:
+            if stage not in STAGES:
+                raise InputError(f"unknown funding stage {stage!r}", "use one of "
+                                 + ", ".join(STAGES))
             sql += " AND stage = ?"
             params.append(stage)
         if not include_cumulative:

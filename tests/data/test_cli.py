@@ -121,6 +121,8 @@ def test_sql_json_and_read_only(run_cli, db_path):
     (("data", "show", "mx.population", "--from", "FY"), "not a valid annual period"),
     (("data", "list", "--snapshot", "nope"), "unknown snapshot"),
     (("data", "export", "--format", "xlsx"), "unknown export format"),
+    (("data", "show", "us.aid.mexico", "--stage", "spent"), "unknown funding stage 'spent'"),
+    (("data", "show", "us.aid.mexico", "--constant-dollars", "1990"), "no CPI-U annual"),
 ])
 def test_bad_input_is_one_line_exit_2(run_cli, db_path, args, needle):
     code, out, err = run_cli(db_path, *args)

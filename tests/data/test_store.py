@@ -7,7 +7,13 @@ import pytest
 
 import aidwatch
 from aidwatch import store as store_mod
-from aidwatch.errors import DataValidationError, InputError, SQLError, UnknownSeriesError
+from aidwatch.errors import (
+    DataValidationError,
+    InputError,
+    SQLError,
+    StoreError,
+    UnknownSeriesError,
+)
 from aidwatch.money import funding_table, fx_rate
 
 from .helpers import append_line, copy_data
@@ -183,3 +189,19 @@ def test_sql_is_read_only_and_errors_are_one_line(db_path):
 def test_unknown_snapshot_is_an_input_error(db_path):
     with pytest.raises(InputError, match="unknown snapshot"):
         aidwatch.open_store(db_path, snapshot="nope")
+
+
+def test_a_file_that_is_not_an_aidwatch_store_is_never_overwritten(tmp_path):
+    path = tmp_path / "notes.duckdb"
+    path.write_text("my notes, not a database\n", encoding="utf-8")
+    with pytest.raises(StoreError, match="cannot use"):
+        aidwatch.open_store(path)
+    assert path.read_text(encoding="utf-8") == "my notes, not a database\n"
+    other = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(other))
+    con.execute("CREATE TABLE t AS SELECT 1 AS a")
+    con.close()
+    with pytest.raises(StoreError, match="not an AidWatch store"):
+        aidwatch.open_store(other)
+    assert duckdb.connect(str(other)).execute("SELECT a FROM t").fetchall() == [(1,)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.duckdb", "other.duckdb"]
