@@ -136,6 +136,8 @@ def _arithmetic(doc: Document, claims: list[Claim], article: str,
                 desc = f"{implied:+.1f}%"
             else:
                 implied, stated = actual, r.value
+                if not stated or stated < 0:
+                    continue  # "0 times" or a negative ratio: nothing to compare with
                 ok = abs(implied - stated) / stated <= (0.15 if r.half_width == 0 else 0.05)
                 desc = f"a ratio of {implied:.2f}"
             out.append(_finding(

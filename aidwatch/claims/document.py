@@ -43,10 +43,14 @@ _DATELINE_PATTERNS = [
 _WIRE_IDS = [
     ("MENAFN", re.compile(r"\bMENAFN(?P<d>\d\d)(?P<m>\d\d)(?P<y>20\d\d)\d+(?:ID\d+)?\b")),
 ]
-_URL_DATE = re.compile(r"https?://\S+?/(?P<y>20\d\d)/(?P<m>\d\d)/(?P<d>\d\d)/")
+# URLs first, then the date inside each one (a lazy scan of every URL would be quadratic).
+_URL = re.compile(r"https?://\S+")
+_URL_DATE = re.compile(r"/(?P<y>20\d\d)/(?P<m>\d\d)/(?P<d>\d\d)/")
+_NEXT_CHAR = re.compile(r"\s*(\S)")
 _PUBLISHER_PATTERNS = [
     re.compile(r"\((?P<wire>MENAFN|Reuters|AP|AFP|EFE|Bloomberg)\s*[-–—]\s*(?P<pub>[^)]{2,60})\)"),
-    re.compile(r"^\s*\(?(?P<wire>Reuters|AP|AFP|EFE|Bloomberg)\)?\s*[-–—]", re.M),
+    # [^\S\n]* (not \s*): a run of blank lines must not be rescanned from every line start
+    re.compile(r"^[^\S\n]*\(?(?P<wire>Reuters|AP|AFP|EFE|Bloomberg)\)?\s*[-–—]", re.M),
 ]
 
 
@@ -197,7 +201,7 @@ def split_sentences(text: str) -> list[Sentence]:
     end without punctuation (headings); periods after known abbreviations do not end one."""
     sentences: list[Sentence] = []
     para = 0
-    for pm in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", text):
+    for pm in re.finditer(r"[^\n]+(?:\n(?![^\S\n]*\n)[^\n]+)*", text):
         block_start = pm.start()
         lines = list(re.finditer(r"[^\n]+", pm.group()))
         # split the block into units at heading-like lines
@@ -225,8 +229,9 @@ def split_sentences(text: str) -> list[Sentence]:
                 before = chunk[max(0, m.start() - 15):m.start() + 1]
                 if m.group().startswith(".") and _ABBREV.search(before):
                     continue
-                nxt = chunk[m.end():].lstrip()
-                if nxt and not (nxt[0].isupper() or nxt[0].isdigit() or nxt[0] in "\"“'¿¡(«"):
+                following = _NEXT_CHAR.match(chunk, m.end())
+                nxt = following.group(1) if following else ""
+                if nxt and not (nxt.isupper() or nxt.isdigit() or nxt in "\"“'¿¡(«"):
                     continue
                 _add(sentences, text, us + pos, us + m.end(), para)
                 pos = m.end()
@@ -302,9 +307,11 @@ def read_metadata(text: str) -> Metadata:
         for m in pat.finditer(text):
             if d := _mk_date(m.group("y"), m.group("m"), m.group("d")):
                 meta.encoded_dates.append((name, m.group(), d, m.start(), m.end()))
-    for m in _URL_DATE.finditer(text):
-        if d := _mk_date(m.group("y"), m.group("m"), m.group("d")):
-            meta.encoded_dates.append(("URL", m.group(), d, m.start(), m.end()))
+    for url in _URL.finditer(text):
+        m = _URL_DATE.search(url.group())
+        if m and (d := _mk_date(m.group("y"), m.group("m"), m.group("d"))):
+            end = url.start() + m.end()
+            meta.encoded_dates.append(("URL", text[url.start():end], d, url.start(), end))
     return meta
 
 

@@ -474,12 +474,13 @@ class Checker:
         ev = match.event
         when = str(ev["date"])
         period = claim.period or ""
-        years = self._years(claim)
-        if re.fullmatch(r"\d{4}-\d{4}", period):
-            ok = years[0] <= int(when[:4]) <= years[1]
-        else:
-            n = min(len(period), len(when))
-            ok = when[:n] == period[:n]
+        if not period:
+            return self.verdict(claim, "unverifiable", "no date stated to compare with the "
+                                f"timeline's {when} for \"{ev['title']}\"")
+        lo, hi = _date_bounds(period)
+        # compare at the coarser of the two precisions (a year-precise event in a month span)
+        n = min(len(when), len(lo))
+        ok = lo[:n] <= when[:n] <= hi[:n]
         verdict = "supported" if ok else "contradicted"
         reason = (f"the timeline dates \"{ev['title']}\" to {when} "
                   f"({self.ev.source_label(ev['source_id'])})")
@@ -487,6 +488,16 @@ class Checker:
             reason += f", not {claim.quantity_text}"
         return self.verdict(claim, verdict, reason, series=None, ref=when,
                             ref_period=when, source=ev["source_id"])
+
+
+def _date_bounds(period: str) -> tuple[str, str]:
+    """First and last day (ISO text) of a claimed period: 2020, 2020-07, 2020-07-15,
+    2018-2021, FY2008 (1 Oct 2007 - 30 Sep 2008) or FY2008-FY2010."""
+    if m := re.fullmatch(r"FY(\d{4})(?:-FY(\d{4}))?", period):
+        return f"{int(m[1]) - 1}-10-01", f"{m[2] or m[1]}-09-30"
+    if m := re.fullmatch(r"(\d{4})-(\d{4})", period):
+        return f"{m[1]}-01-01", f"{m[2]}-12-31"
+    return period, period
 
 
 def _stages(flags: frozenset[str]) -> list[str]:

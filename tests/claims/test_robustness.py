@@ -56,5 +56,6 @@ def test_grouped_integers_read_back_exactly(n):
 def test_long_pathological_inputs_are_handled_in_bounded_work():
     # each of these was quadratic once (prefix scans, digit runs, one huge sentence)
     for text in ("U.S. " * 5000, "9" * 50000, " ".join(["2019"] * 5000), "1,000," * 5000,
-                 "rose 5% " * 3000, "<div>" * 3000 + "106,699 overdose deaths in 2021"):
+                 "rose 5% " * 3000, "<div>" * 3000 + "106,699 overdose deaths in 2021",
+                 "http://" + "a/" * 20000, "x\n" + " \n" * 20000 + "y", "word. " * 20000):
         _check(text)
