@@ -46,7 +46,15 @@ __all__ += ["BriefResult", "build_brief"]
 
 # Live refresh: refresh(["worldbank", "cdc"]) fetches the publishers and writes a new snapshot;
 # diff_snapshots(store, a, b) compares two snapshots (see docs/refresh.md).
-from .sources import refresh  # noqa: E402
 from .store import diff_snapshots  # noqa: E402
 
 __all__ += ["diff_snapshots", "refresh"]
+
+
+def __getattr__(name: str):
+    # `refresh` pulls in httpx and the connectors: loaded on first use, not at import.
+    if name == "refresh":
+        from .sources import refresh
+
+        return refresh
+    raise AttributeError(f"module 'aidwatch' has no attribute {name!r}")

@@ -173,7 +173,8 @@ class ForeignAssistance(Connector):
         text = decode(self.name, fetched, ("utf-8", "cp1252"))
         aliases = {norm_header(k): v for k, v in ALIASES.items()}
         rows = read_csv(self.name, text, REQUIRED, fetched.url, aliases)
-        country = os.environ.get("AIDWATCH_FOREIGNASSISTANCE_COUNTRY", "MEX")
+        # The line ids, source and series are Mexico's: another country would overwrite them.
+        country = "MEX"
         batch.funding = parse_rows(self.name, rows, country)
         if not batch.funding:
             raise SourceError(self.name, f"no rows for country {country} in {FILE}")

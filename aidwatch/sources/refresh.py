@@ -155,6 +155,8 @@ def refresh(sources: Iterable[str] | None = None, *, db: str | Path | None = Non
                 outcome = SourceOutcome(name, "failed", str(exc))
             except AidWatchError as exc:
                 outcome = SourceOutcome(name, "failed", f"{name}: {exc}")
+            except OSError as exc:  # an unreadable local file, a full disk while caching
+                outcome = SourceOutcome(name, "failed", f"{name}: {exc.strerror or exc}")
             except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
                 outcome = SourceOutcome(name, "failed", f"{name}: unexpected payload "
                                         f"({type(exc).__name__}: {exc})")

@@ -134,7 +134,8 @@ class SESNSP(Connector):
         target = self.key("AIDWATCH_SESNSP_FILE") or ""
         local = Path(os.path.expanduser(target))
         if not target.startswith(("http://", "https://")) and local.is_file():
-            fetched = Fetched(local.resolve().as_uri(), 200, local.read_bytes(), {})
+            # only the file name is recorded: a local path says nothing about the data
+            fetched = Fetched(local.name, 200, local.read_bytes(), {})
             url = "https://www.gob.mx/sesnsp/acciones-y-programas/datos-abiertos-de-incidencia-delictiva"
         else:
             if not target.startswith(("http://", "https://")):
@@ -142,7 +143,7 @@ class SESNSP(Connector):
                     raise MissingKey(self.name, f"AIDWATCH_SESNSP_FILE={target} does not exist")
                 target = f"{self.base_url}/{target}"
             fetched = client.get(self.name, target, min_interval=self.min_interval)
-            url = fetched.url
+            url = fetched.url.split("?", 1)[0]  # never store a signed query string
         batch.add_payload(fetched)
         text = decode_sesnsp(self.name, unzip_csv(self.name, fetched.content))
         check_layout(self.name, text)
@@ -157,5 +158,6 @@ class SESNSP(Connector):
             table=f"Homicidio doloso and Feminicidio victims by state and month, to {latest}",
             notes="victims in prosecutors' investigation files, not death registrations; "
                   "recent months are revised" + (f"; read from {target}"
-                                                  if url != fetched.url else "")))
+                                                  if url != fetched.url.split("?", 1)[0]
+                                                  else "")))
         return batch
