@@ -59,6 +59,21 @@ def period_year(period: str) -> int:
     return int(m.group(1))
 
 
+def parse_selector(selector: str) -> list[tuple[str, list[str]]]:
+    """A funding series' selector as (field, allowed values) pairs.
+
+    ``recipient=Mexico;program=Mérida Initiative|Bicentennial Framework`` →
+    ``[("recipient", ["Mexico"]), ("program", ["Mérida Initiative", "Bicentennial Framework"])]``
+    """
+    pairs = []
+    for clause in filter(None, (c.strip() for c in (selector or "").split(";"))):
+        fld, sep, values = clause.partition("=")
+        if not sep or not fld.strip():
+            raise ValueError(f"selector clause {clause!r} is not field=value[|value]")
+        pairs.append((fld.strip(), values.split("|")))
+    return pairs
+
+
 @dataclass(frozen=True)
 class Source:
     """Where a figure was published and read."""
@@ -158,4 +173,5 @@ __all__ = [
     "Event",
     "parse_period",
     "period_year",
+    "parse_selector",
 ]

@@ -30,7 +30,7 @@ from .errors import (
     StoreError,
     UnknownSeriesError,
 )
-from .model import STAGES, Series, Source, parse_period
+from .model import STAGES, Series, Source, parse_period, parse_selector
 from .validate import SCHEMAS, EvidenceBase, data_hash, load_evidence
 
 SCHEMA_VERSION = 2
@@ -402,10 +402,9 @@ class Store:
                              "funding series: " + ", ".join(self._funding_ids()))
         sql = "SELECT * EXCLUDE (snapshot_id) FROM funding WHERE snapshot_id = ?"
         params: list = []
-        for clause in filter(None, (info.selector or "").split(";")):
-            fld, _, values = clause.partition("=")
-            options = values.split("|")
-            sql += f" AND {fld.strip()} IN ({', '.join('?' * len(options))})"
+        # validation guarantees the fields are funding columns (never user input in SQL)
+        for fld, options in parse_selector(info.selector or ""):
+            sql += f" AND {fld} IN ({', '.join('?' * len(options))})"
             params.extend(options)
         if stage:
             if stage not in STAGES:

@@ -21,7 +21,16 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from .errors import Problem
-from .model import FREQUENCIES, KINDS, PRECISIONS, STAGES, STATUSES, UNITS, parse_period
+from .model import (
+    FREQUENCIES,
+    KINDS,
+    PRECISIONS,
+    STAGES,
+    STATUSES,
+    UNITS,
+    parse_period,
+    parse_selector,
+)
 
 EVENT_KINDS = (
     "policy", "funding", "agreement", "arrest", "extradition", "violence", "government",
@@ -107,6 +116,7 @@ KEYS = {
     "geos": ("geo",),
 }
 GEO_LEVELS = ("country", "us_state", "mx_state")
+FUNDING_FIELDS = {f[0] for f in SCHEMAS["funding"]}
 _DATE_BY_PRECISION = {
     "day": re.compile(r"^\d{4}-\d{2}-\d{2}$"),
     "month": re.compile(r"^\d{4}-\d{2}$"),
@@ -274,6 +284,16 @@ def _check_semantics(base: EvidenceBase, problems: list[Problem]) -> None:
             p(r, "min_value", "min_value is above max_value")
         if r["valid_from"] > r["valid_to"]:
             p(r, "valid_from", "valid_from is after valid_to")
+        try:
+            fields = [f for f, _ in parse_selector(r["selector"])]
+        except ValueError as exc:
+            p(r, "selector", str(exc))
+        else:
+            unknown = [f for f in fields if f not in FUNDING_FIELDS]
+            if unknown:
+                p(r, "selector", f"unknown funding field(s) {', '.join(unknown)}")
+            if fields and r["kind"] != "funding":
+                p(r, "selector", "only funding series take a selector")
     geos = {r["geo"] for r in base.rows("geos")}
     for r in base.rows("geos"):
         if r["level"] not in GEO_LEVELS:

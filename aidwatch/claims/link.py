@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..model import parse_selector
 from .records import Claim
 
 COUNT_UNITS = {"deaths", "victims", "persons"}
@@ -175,10 +176,8 @@ class Evidence:
         if lines.empty:
             return lines
         selector = self.info.get(series_id, {}).get("selector") or ""
-        for clause in filter(None, str(selector).split(";")):
-            fld, _, values = clause.partition("=")
-            if fld.strip() in lines.columns:
-                lines = lines[lines[fld.strip()].isin(values.split("|"))]
+        for fld, values in parse_selector(str(selector)):
+            lines = lines[lines[fld].isin(values)]
         return lines
 
     def stem(self, series_id: str) -> str:

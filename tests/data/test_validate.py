@@ -200,3 +200,13 @@ def test_panel_geographies_have_names(store):
     names = store.geo_names()
     assert names["MX-09"] == "Ciudad de México" and names["COL"] == "Colombia"
     assert names["TX"] == "Texas"
+
+
+def test_funding_selector_with_an_unknown_field_is_reported(tmp_path):
+    data = copy_data(tmp_path)
+    path = data / "series.csv"
+    text = path.read_text(encoding="utf-8").replace("recipient=Mexico;source_id=",
+                                                    "recipient=Mexico;sauce=", 1)
+    path.write_text(text, encoding="utf-8")
+    p = _one(_problems(data), "series.csv", "selector")
+    assert "unknown funding field(s) sauce" in p.message
