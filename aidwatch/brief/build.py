@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+import pandas as pd
+
 from .._version import __version__
 from ..errors import AidWatchError, InputError
 from ..settings import DATA_DIR
@@ -42,19 +44,31 @@ BASE_METHODS = (
     ("Dated events", "Events are drawn at their stated precision: a rule for a day, a band for "
      "a month or a year.", "AidWatch events table (each event cites its source)."),
 )
+# Keyed by method family: the part of ``Estimate.method`` before any parenthesis, lower case
+# ("ITS (level)" -> "its", "dose-response (lags 0-2)" -> "dose-response").
 METHOD_REFERENCES = {
-    "synth": ("Synthetic control", "Abadie, A., Diamond, A. and Hainmueller, J. (2010). "
-              "Synthetic Control Methods for Comparative Case Studies. Journal of the American "
-              "Statistical Association 105(490): 493-505."),
+    "synthetic control": (
+        "Synthetic control", "Abadie, A., Diamond, A. and Hainmueller, J. (2010). Synthetic "
+        "Control Methods for Comparative Case Studies. Journal of the American Statistical "
+        "Association 105(490): 493-505."),
     "its": ("Interrupted time series", "Bernal, J. L., Cummins, S. and Gasparrini, A. (2017). "
             "Interrupted time series regression for the evaluation of public health "
             "interventions: a tutorial. International Journal of Epidemiology 46(1): 348-355."),
-    "did": ("Difference in differences", "Angrist, J. D. and Pischke, J.-S. (2009). Mostly "
-            "Harmless Econometrics, chapter 5. Princeton University Press."),
-    "dose": ("Dose-response (funding intensity)", "Newey, W. K. and West, K. D. (1987). A "
+    "difference-in-differences": (
+        "Difference in differences", "Angrist, J. D. and Pischke, J.-S. (2009). Mostly Harmless "
+        "Econometrics, chapter 5. Princeton University Press."),
+    "event study": ("Event study", "Sun, L. and Abraham, S. (2021). Estimating dynamic "
+                    "treatment effects in event studies with heterogeneous treatment effects. "
+                    "Journal of Econometrics 225(2): 175-199."),
+    "dose-response": ("Dose-response (funding intensity)", "Newey, W. K. and West, K. D. (1987). A "
              "Simple, Positive Semi-Definite, Heteroskedasticity and Autocorrelation Consistent "
              "Covariance Matrix. Econometrica 55(3): 703-708."),
 }
+
+
+def method_family(method: str) -> str:
+    """'ITS (level)' -> 'its': the key of ``METHOD_REFERENCES`` for an estimate's method."""
+    return method.split("(")[0].strip().lower()
 
 
 @dataclass
@@ -69,10 +83,6 @@ class BriefResult:
     version: str
     seconds: float
     warnings: list[str] = field(default_factory=list)
-
-    @property
-    def paths(self) -> list[Path]:
-        return [p for p in (self.html, self.pdf) if p] + self.csv
 
 
 def parse_formats(formats: str | Sequence[str] | None) -> tuple[tuple[str, ...], bool]:
@@ -202,12 +212,13 @@ def _context(store: Store, articles: list[tuple[str, str, str]], tick) -> tuple[
     outcomes = sections.outcomes_section(store)
     tick("Estimates")
     estimates, est_missing = fd.load_estimates(store)
+    known_series = set(store.series_ids())
     names = {sid: store.series_info(sid).name for sid in {e.outcome for e in estimates}
-             if sid in set(store.series_ids())}
+             if sid in known_series}
     est_rows = fd.estimate_rows(estimates, names)
     key = fd.descriptive_findings(store)
     key += fd.estimate_findings(estimates, names)
-    eval_figures = [f for f in (sections.synth_figure(store, e) for e in estimates
+    eval_figures = [f for f in (sections.synth_figure(store, e, known_series) for e in estimates
                                 if "synthetic" in e.method.lower() and e.status == "ok") if f]
     tick("Claims")
     claim_tables, claims_missing = fd.check_articles(store, articles)
@@ -235,7 +246,7 @@ def _context(store: Store, articles: list[tuple[str, str, str]], tick) -> tuple[
                       if r["status"] == "ok" and r["effect_value"] is not None else "")
     methods = [{"name": n, "text": t, "reference": r} for n, t, r in BASE_METHODS]
     for r in est_rows:
-        ref = next((v for k, v in METHOD_REFERENCES.items() if k in r["method"].lower()), None)
+        ref = METHOD_REFERENCES.get(method_family(r["method"]))
         if ref and ref[0] not in {m["name"] for m in methods}:
             methods.append({"name": ref[0], "text": "; ".join(r["assumptions"]) or r["estimand"],
                             "reference": ref[1]})
@@ -270,21 +281,22 @@ def _write_csvs(store: Store, out_dir: Path, figures: list, context: dict) -> li
         written.append(path)
         for sid in f.full_series:
             full = out_dir / "data" / "full" / f"{sid}.csv"
-            if not full.exists() or full not in written:
+            if full not in written:
                 frame = (store.funding(sid, include_cumulative=True)
                          if store.series_info(sid).kind == "funding" else store.series(sid))
                 frame.assign(series_id=sid, snapshot_id=snap).to_csv(full, index=False)
                 written.append(full)
     extra = {"events": context["outcomes"]["timeline_frame"],
-             "cumulative": _frame([{k: v for k, v in r.items() if k not in ("documents", "source")}
-                                   | {"source_ids": " ".join(r["source_ids"])}
-                                   for r in context["money"]["cumulative"]])}
+             "cumulative": pd.DataFrame(
+                 [{k: v for k, v in r.items() if k not in ("documents", "source")}
+                  | {"source_ids": " ".join(r["source_ids"])}
+                  for r in context["money"]["cumulative"]])}
     if context["estimates"]:
-        extra["estimates"] = _frame([{k: v for k, v in r.items() if k != "diagnostics"}
-                                     for r in context["estimates"]])
+        extra["estimates"] = pd.DataFrame([{k: v for k, v in r.items() if k != "diagnostics"}
+                                           for r in context["estimates"]])
     for t in context["claims"]:
         t["csv"] = f"data/claims-{_slug(t['name'])}.csv"
-        extra[f"claims-{_slug(t['name'])}"] = _frame(
+        extra[f"claims-{_slug(t['name'])}"] = pd.DataFrame(
             [{k: v for k, v in r.items() if k not in ("snippet", "reference_text")}
              for r in t["rows"]])
     for name, frame in extra.items():
@@ -293,11 +305,6 @@ def _write_csvs(store: Store, out_dir: Path, figures: list, context: dict) -> li
         written.append(path)
     context["extra_csv"] = {k: f"data/{k}.csv" for k in extra}
     return written
-
-
-def _frame(rows: list[dict]):
-    import pandas as pd
-    return pd.DataFrame(rows)
 
 
 def _slug(text: str) -> str:

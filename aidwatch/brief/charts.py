@@ -108,7 +108,7 @@ def _lanes(marks: Sequence[Mark], sx, min_gap: float) -> list[tuple[list[Mark], 
 
 def line_chart(lines: Sequence[Line], *, x_domain: tuple[float, float], y_label: str,
                marks: Sequence[Mark] = (), money: bool = False, chart_id: str = "c",
-               zero_based: bool = True, x_label_fmt=None, shade: tuple[float, float] | None = None,
+               x_label_fmt=None, shade: tuple[float, float] | None = None,
                shade_label: str = "") -> str:
     """A multi-line time chart with hover columns, labelled line ends and event markers."""
     x0, x1 = x_domain
@@ -118,10 +118,8 @@ def line_chart(lines: Sequence[Line], *, x_domain: tuple[float, float], y_label:
     plot_w = WIDTH - MARGIN_L - right
     plot_h = HEIGHT - top - MARGIN_B
     ys = [v for ln in lines for v in ln.y if v is not None and math.isfinite(v)]
-    lo = min(ys) if ys else 0.0
+    lo = min(min(ys), 0.0) if ys else 0.0  # the y axis always starts at zero (or below)
     hi = max(ys) if ys else 1.0
-    if zero_based:
-        lo = min(lo, 0.0)
     ticks = nice_ticks(lo, hi)
     y_lo, y_hi = ticks[0], ticks[-1]
 

@@ -55,7 +55,9 @@ def baseline_year(store: Store) -> int:
 def descriptive_findings(store: Store) -> list[Finding]:
     """Findings that describe the record (money, outcomes) rather than estimate effects."""
     out: list[Finding] = []
-    cum = cumulative_rows(store)
+    # Only whole-programme appropriation totals make the headline (widest span first).
+    cum = [r for r in cumulative_rows(store)
+           if r["stage"] == "appropriated" and r["account"] == "all"]
     if cum:
         widest = [r for r in cum if (r["fy_start"], r["fy_end"]) ==
                   (cum[0]["fy_start"], cum[0]["fy_end"])]
@@ -65,6 +67,9 @@ def descriptive_findings(store: Store) -> list[Finding]:
         period = widest[0]["period"]
         fa = store.funding(TOTAL_AID, stage="obligated")
         fa = fa[(fa["fy_start"] >= widest[0]["fy_start"]) & (fa["fy_end"] <= widest[0]["fy_end"])]
+        # Annual lines are summed only within one source; several sources would overlap.
+        if fa["source_id"].nunique() != 1:
+            fa = fa.iloc[0:0]
         n_docs = len({i for r in widest for i in r["source_ids"]})
         text = (f"Congress appropriated about {said} for the Mérida Initiative in Mexico over "
                 f"{period} (nominal dollars, as {n_docs} documents state the cumulative "
@@ -107,52 +112,39 @@ def descriptive_findings(store: Store) -> list[Finding]:
 
 
 # -- evaluation (issue 3) --------------------------------------------------------------------
-def _fmt(x: float | None) -> str:
-    if x is None or not isinstance(x, int | float) or not math.isfinite(x):
-        return "n/a"
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
-
-
 def load_estimates(store: Store) -> tuple[list, str]:
     """The default battery's estimates, or an empty list and the reason none are shown."""
     try:
         from ..evaluate import run_battery
-    except (ImportError, AttributeError):
+    except ImportError:
         return [], f"Effect estimates: {NOT_AVAILABLE} (the evaluation battery is missing)."
     try:
         result = run_battery(store)
     except AidWatchError as exc:
         return [], f"Effect estimates: the evaluation battery could not run ({exc})."
-    estimates = list(getattr(result, "estimates", result))
-    return estimates, ""
+    return list(result.estimates), ""
 
 
+# The estimate helpers are imported where estimates exist: without the evaluation module the
+# brief still builds (and says the estimates are not available).
 def _interval_text(e) -> str:
+    from ..evaluate.estimate import fmt
+
     if e.interval is not None and all(math.isfinite(v) for v in e.interval):
-        return f"95% interval {_fmt(e.interval[0])} to {_fmt(e.interval[1])}"
+        return f"95% interval {fmt(e.interval[0])} to {fmt(e.interval[1])}"
     if e.p_value is not None and math.isfinite(e.p_value):
         n = e.diagnostics.get("placebo_units")
         return f"placebo p = {e.p_value:.2f}" + (f" among {n} placebo units" if n else "")
     return "no interval"
 
 
-def _verdict_text(e) -> str:
-    """What the uncertainty allows one to say, and no more."""
-    if e.interval is not None and all(math.isfinite(v) for v in e.interval):
-        lo, hi = e.interval
-        if lo <= 0 <= hi:
-            return "the interval includes zero, so no change can be told apart from noise"
-        if "dose" in e.method.lower():
-            return ("the interval excludes zero: the outcome moved with the amounts, an "
-                    "association, not proof that the money caused it")
-        return ("the interval excludes zero: a change in step with the date, not proof that "
-                "the cooperation caused it")
-    if e.p_value is not None and math.isfinite(e.p_value):
-        if e.p_value > 0.10:
-            return "within what the placebo units show, so no detectable change"
-        return ("few placebo units show as large a gap; a change in step with the date, not "
-                "proof of cause")
-    return "no uncertainty measure, so no conclusion"
+def _reading(e, estimand: bool = True) -> str:
+    """The estimate's own reading (with its caveats); a generic clause only if it has none."""
+    from ..evaluate.estimate import short_reading
+
+    if e.reading:
+        return e.reading
+    return f"{e.estimand}: {short_reading(e)}." if estimand else f"{short_reading(e)}."
 
 
 def estimate_rows(estimates: list, names: dict[str, str] | None = None) -> list[dict]:
@@ -171,7 +163,7 @@ def estimate_rows(estimates: list, names: dict[str, str] | None = None) -> list[
                      "interval": _interval_text(e) if ok else "–",
                      "p_value": "" if e.p_value is None else f"{e.p_value:.2g}",
                      "status": e.status, "estimand": e.estimand,
-                     "reading": (f"{e.estimand}: {_verdict_text(e)}." if ok else e.reading),
+                     "reading": _reading(e) if ok else e.reading,
                      "assumptions": list(e.assumptions), "n_points": e.n_points,
                      "source_ids": list(e.source_ids), "diagnostics": e.diagnostics})
     return rows
@@ -192,7 +184,7 @@ def estimate_findings(estimates: list, names: dict[str, str] | None = None,
         where = f" ({e.treated})" if getattr(e, "treated", "") else ""
         out.append(Finding(
             f"{e.method[:1].upper()}{e.method[1:]}, {name}{where}, {e.intervention}: "
-            f"{e.estimand}, {e.effect:+.3g} {e.unit}; {_verdict_text(e)}.",
+            f"{e.estimand}, {e.effect:+.3g} {e.unit}; {_reading(e, estimand=False)}",
             _interval_text(e), list(e.source_ids)))
     return out
 

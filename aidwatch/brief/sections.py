@@ -32,6 +32,7 @@ HOMICIDE_LINES = (
 )
 TOTAL_AID = "us.aid.mexico.total"
 MERIDA = "us.aid.mexico.merida"
+CPI = "us.cpi_u.annual"
 OFFICIAL = ("Congressional Research Service", "Government Accountability", "U.S. Congress",
             "Department of State", "Embassy")
 
@@ -77,16 +78,17 @@ def money_usd(value: float) -> str:
 # -- money -----------------------------------------------------------------------------------
 def money_section(store: Store) -> dict:
     """Figures and tables for section 2: all U.S. assistance, Mérida by account, cumulative."""
-    base = int(store.deflator(int(store.series("us.cpi_u.annual")["period"].max())).index.max())
+    # Constant dollars of the latest CPI-U year; no constant value before the first one.
+    cpi_years = store.series(CPI)["period"].astype(int)
+    base, first_cpi = int(cpi_years.max()), int(cpi_years.min())
     return {"base_year": base,
-            "figures": [_total_aid_figure(store, base), _merida_figure(store, base)],
+            "figures": [_total_aid_figure(store, base, first_cpi), _merida_figure(store, base)],
             "cumulative": cumulative_rows(store),
             "deflator_note": DEFLATOR_NOTE}
 
 
-def _total_aid_figure(store: Store, base: int) -> Figure:
+def _total_aid_figure(store: Store, base: int, first_cpi: int) -> Figure:
     table = funding_table(store, TOTAL_AID, constant_dollars=base)
-    first_cpi = int(store.deflator(base).index.min())
     table["fy"] = [period_year(p) for p in table["fiscal_year"]]
     table = table[(table["fy"] >= first_cpi) & table["stage"].isin(["obligated", "disbursed"])]
     # A fiscal year the source itself flags as partial would read as a collapse: leave it out.
@@ -281,13 +283,13 @@ def _series_frame(store: Store, series_id: str, label: str) -> pd.DataFrame:
 
 def outcome_figure(store: Store, fig_id: str, title: str, subtitle: str, specs, y_label: str,
                    notes: list[str], marks: list[charts.Mark]) -> Figure:
-    frames = [_series_frame(store, sid, label) for sid, label, _ in specs
-              if sid in store.series_ids()]
+    known = set(store.series_ids())
+    specs = [s for s in specs if s[0] in known]
+    frames = [_series_frame(store, sid, label) for sid, label, _ in specs]
     data = pd.concat(frames, ignore_index=True)
     unit = data["unit"].iloc[0]
     lines = []
-    for (_sid, label, dashed), part in zip([s for s in specs if s[0] in store.series_ids()],
-                                          frames, strict=True):
+    for (_sid, label, dashed), part in zip(specs, frames, strict=True):
         fmt = (lambda v: f"{v:,.0f}") if unit == "deaths" else (lambda v: f"{v:,.1f}")
         tips = [f"{p} · {label}: {fmt(v)} {unit} ({st})" for p, v, st in
                 zip(part["period"], part["value"], part["status"], strict=True)]
@@ -299,7 +301,7 @@ def outcome_figure(store: Store, fig_id: str, title: str, subtitle: str, specs, 
                             marks=in_range, chart_id=f"fig-{fig_id}")
     return Figure(fig_id, title, f"{subtitle}, {lo}–{hi}", svg, data,
                   sorted(data["source_id"].unique()), notes,
-                  [s[0] for s in specs if s[0] in store.series_ids()])
+                  [s[0] for s in specs])
 
 
 def outcomes_section(store: Store) -> dict:
@@ -348,8 +350,11 @@ def sources_rows(store: Store, source_ids: list[str]) -> list[dict]:
 
 
 # -- evaluation ------------------------------------------------------------------------------
-def synth_figure(store: Store, estimate) -> Figure | None:
-    """Treated against its synthetic control, rebuilt from the estimate's stored gaps."""
+def synth_figure(store: Store, estimate, series_ids: set[str] | None = None) -> Figure | None:
+    """Treated against its synthetic control, rebuilt from the estimate's stored gaps.
+
+    ``series_ids``: the store's series ids, when the caller has them already.
+    """
     d = estimate.diagnostics
     gaps, panel, treated = d.get("gaps"), d.get("panel"), estimate.treated
     if not gaps or not panel or not treated:
@@ -395,8 +400,8 @@ def synth_figure(store: Store, estimate) -> Figure | None:
              "The shaded years are the pre-period the weights were fitted on; T marks the "
              "intervention."]
     data = data.assign(unit=unit, treated_geo=treated)
-    outcome = (store.series_info(estimate.outcome).name if estimate.outcome in
-               store.series_ids() else store.series_info(panel).name)
+    known = series_ids if series_ids is not None else set(store.series_ids())
+    outcome = store.series_info(estimate.outcome if estimate.outcome in known else panel).name
     return Figure("synthetic-control", f"{outcome}: {who} against its synthetic control",
                   f"{unit}, {lo}–{hi}; synthetic control dashed", svg, data,
                   sorted(set(estimate.source_ids) | set(data["source_id"])), notes, [panel])

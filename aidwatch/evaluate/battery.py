@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..errors import InputError
@@ -32,6 +31,13 @@ OD_TOTAL = "us.overdose_deaths.total.rate_age_adjusted"
 OD_SYNTH = "us.overdose_deaths.synthetic_opioids.rate_age_adjusted"
 MERIDA = "us.aid.mexico.merida"
 FA_TOTAL = "us.aid.mexico.total"
+EVENT_PANEL = "mx.homicide_victims.by_state_month"
+# The money measures of the dose-response: (series, stage, label).
+DOSE_MEASURES = (
+    (MERIDA, "appropriated", "Mérida appropriations (2024 $)"),
+    (FA_TOTAL, "obligated", "ForeignAssistance.gov obligations to Mexico (2024 $)"),
+    (FA_TOTAL, "disbursed", "ForeignAssistance.gov disbursements to Mexico (2024 $)"),
+)
 
 # Latin America & Caribbean comparison pool: every ISO3 code of the panel except these.
 NOT_DONORS = {"MEX", "USA", "CAN"}
@@ -66,8 +72,12 @@ def _label(year: int | str) -> str:
     return BREAK_LABELS.get(str(year), str(year))
 
 
-def run_its(store: Store, series_id: str, breaks: Sequence[int]) -> list[Estimate]:
-    """ITS on an annual series; breaks outside the data become 'not estimable' rows."""
+def run_its(store: Store, series_id: str, breaks: Sequence[int]
+            ) -> tuple[list[Estimate], InterruptedTimeSeries | None]:
+    """ITS on an annual series; breaks outside the data become 'not estimable' rows.
+
+    Returns the estimates and the fitted model (None when no break could be estimated).
+    """
     df, sources = _year_frame(store, series_id)
     unit = store.series_info(series_id).unit
     years = df["period"].astype(int)
@@ -83,16 +93,18 @@ def run_its(store: Store, series_id: str, breaks: Sequence[int]) -> list[Estimat
                                      n_points=len(df)))
         else:
             usable.append(b)
+    its = None
     if usable:
         try:
             its = InterruptedTimeSeries(breaks=usable).fit(df)
             labels = {str(b): _label(b) for b in usable}
             out = its.to_estimates(series_id, unit=unit, labels=labels) + out
         except InputError as exc:
+            its = None
             out.insert(0, not_estimable("ITS", series_id, ", ".join(map(str, usable)),
                                         exc.message, n_points=len(df)))
     snap = store.snapshot.snapshot_id
-    return [e.with_provenance(snap, sources) for e in out]
+    return [e.with_provenance(snap, sources) for e in out], its
 
 
 def synth_window(panel: pd.DataFrame, treated: str, start: int) -> tuple[int, list[str]]:
@@ -137,7 +149,8 @@ def run_synth(store: Store, at: int = 2008, donors: Sequence[str] | None = None,
                             treated="MEX")
         return [est.with_provenance(store.snapshot.snapshot_id, set(sub["source_id"]))], \
             None, None
-    est = sc.to_estimate(MX_RATE, intervention, placebo=placebo, unit="per 100,000")
+    est = sc.to_estimate(MX_RATE, intervention, placebo=placebo,
+                         unit=store.series_info(INTL_RATE).unit)
     est.diagnostics.update(_robustness(sc, at))
     est = replace(est, reading=est.reading + CONFOUNDED)
     est.diagnostics.update({
@@ -189,37 +202,49 @@ def money_by_year(store: Store, series_id: str, stage: str,
     return pd.Series(values).sort_index(), conflicts, sorted(set(lines["source_id"]))
 
 
-def run_dose(store: Store, series_id: str, lags: int = 2) -> list[Estimate]:
-    """Outcome on Mérida appropriations (if the series allows) and on FA.gov obligations."""
+Money = tuple[pd.Series, list[str], list[str]]
+
+
+def dose_money(store: Store) -> dict[tuple[str, str], Money]:
+    """``money_by_year`` for every dose-response measure, read once for all outcomes."""
+    return {(money_id, stage): money_by_year(store, money_id, stage)
+            for money_id, stage, _ in DOSE_MEASURES}
+
+
+def run_dose(store: Store, series_id: str, lags: int = 2,
+             money: dict[tuple[str, str], Money] | None = None) -> list[Estimate]:
+    """Outcome on Mérida appropriations (if the series allows) and on FA.gov obligations.
+
+    ``money``: the measures from ``dose_money`` (computed here when not given).
+    """
     from .dose import DoseResponse
+
+    measures = money if money is not None else dose_money(store)
 
     df, sources = _year_frame(store, series_id)
     outcome = pd.Series(df["value"].to_numpy(float), index=df["period"].astype(int))
     unit = store.series_info(series_id).unit
     snap = store.snapshot.snapshot_id
     out: list[Estimate] = []
-    measures = [(MERIDA, "appropriated", "Mérida appropriations (2024 $)"),
-                (FA_TOTAL, "obligated", "ForeignAssistance.gov obligations to Mexico (2024 $)"),
-                (FA_TOTAL, "disbursed", "ForeignAssistance.gov disbursements to Mexico (2024 $)")]
-    for money_id, stage, label in measures:
-        money, conflicts, msources = money_by_year(store, money_id, stage)
-        if money.empty:
+    for money_id, stage, label in DOSE_MEASURES:
+        amounts, conflicts, msources = measures[(money_id, stage)]
+        if amounts.empty:
             out.append(not_estimable("dose-response", series_id, label,
                                      f"no {stage} figures in {money_id}"))
             continue
-        span = range(int(money.index.min()), int(money.index.max()) + 1)
-        gaps = [y for y in span if y not in money.index]
+        span = range(int(amounts.index.min()), int(amounts.index.max()) + 1)
+        gaps = [y for y in span if y not in amounts.index]
         extra = {"money_series": money_id, "stage": stage, "money_years": [span[0], span[-1]],
                  "money_gaps": [f"FY{y}" for y in gaps],
                  "conflicting_years": conflicts, "deflator": "us.cpi_u.annual"}
-        frame = pd.DataFrame({"outcome": outcome, "money": money}).rename_axis("year")
+        frame = pd.DataFrame({"outcome": outcome, "money": amounts}).rename_axis("year")
         frame = frame.reset_index()
         try:
             dr = DoseResponse(lags=lags).fit(frame)
         except InputError as exc:
             reason = exc.message
             if gaps or conflicts:
-                reason = (f"{money_id} ({stage}) has figures for {len(money)} fiscal years; "
+                reason = (f"{money_id} ({stage}) has figures for {len(amounts)} fiscal years; "
                           f"gaps at {_years(gaps)}" +
                           (f", conflicting quotes for {', '.join(conflicts)}" if conflicts
                            else "") + f" ({reason})")
@@ -247,7 +272,7 @@ def run_event(store: Store, plot_dir: str | Path | None = None,
     """Event study on Mexican states' monthly homicide victims around 2019 and 2021."""
     from .did import EventStudy
 
-    series_id = "mx.homicide_victims.by_state_month"
+    series_id = EVENT_PANEL
     panel = store.series(series_id)
     sources = set(panel["source_id"])
     out = []
@@ -274,43 +299,72 @@ def run_battery(store: Store, outcome: str | None = None, method: str | None = N
     started = time.perf_counter()
     if method is not None and method not in METHODS:
         raise InputError(f"--method {method!r} is not one of {', '.join(METHODS)}")
+    suits = set(METHODS)
     if outcome is not None:
-        store.series_info(outcome)  # unknown ids raise with suggestions
+        info = store.series_info(outcome)  # unknown ids raise with suggestions
+        suits = _suitable_methods(info, method)
 
     def want(m: str) -> bool:
-        return method is None or method == m
+        return (method is None or method == m) and m in suits
 
     estimates: list[Estimate] = []
     charts: list[str] = []
-    mx_outcomes = outcome in (None, MX_RATE)
-    if want("synth") and mx_outcomes:
+    if want("synth"):
         ests, sc, placebo = run_synth(store, at=at or 2008, donors=donors, n_jobs=n_jobs)
         estimates += ests
         if plot_dir and sc is not None:
             from .charts import synth_chart
             src = _source_line(store, ests[0].source_ids)
+            unit = store.series_info(INTL_RATE).unit
             for kind in ("paths", "gaps"):
                 p = Path(plot_dir) / f"synth_{MX_RATE}_{kind}.png"
                 synth_chart(sc, p, kind=kind, source=src, placebo=placebo,
-                            label="homicides per 100,000")
+                            label=f"homicides {unit}")
                 charts.append(str(p))
     if want("its"):
         targets = [outcome] if outcome else list(ITS_BREAKS)
         for sid in targets:
             breaks = [at] if at else ITS_BREAKS.get(sid, [2008])
-            ests = run_its(store, sid, breaks)
+            ests, its = run_its(store, sid, breaks)
             estimates += ests
-            if plot_dir and any(e.status == "ok" for e in ests):
-                charts += _its_chart(store, sid, [b for b in breaks], plot_dir,
-                                     ests[0].source_ids)
+            if plot_dir and its is not None:
+                charts.append(_its_chart(store, sid, its, plot_dir, ests[0].source_ids))
     if want("dose"):
+        money = dose_money(store)
         for sid in ([outcome] if outcome else list(ITS_BREAKS)):
-            estimates += run_dose(store, sid)
-    if want("event") and outcome in (None, "mx.homicide_victims.by_state_month"):
+            estimates += run_dose(store, sid, money=money)
+    if want("event"):
         estimates += run_event(store, plot_dir, charts)
     snap = store.snapshot
     return BatteryResult(estimates, snap.snapshot_id, str(snap.data_date),
                          time.perf_counter() - started, charts)
+
+
+_NEEDS = {"its": "an annual observation series", "dose": "an annual observation series",
+          "synth": f"{MX_RATE} or {INTL_RATE}", "event": EVENT_PANEL}
+
+
+def _suitable_methods(info, method: str | None) -> set[str]:
+    """The battery methods that can use ``info``'s series as the outcome, or an InputError.
+
+    ITS and dose-response take an annual series of observations; the synthetic control is
+    Mexico's homicide rate against its panel; the event study is the Mexican states' panel.
+    """
+    suits = set()
+    if info.kind == "observation" and info.frequency == "annual":
+        suits |= {"its", "dose"}
+    if info.series_id in (MX_RATE, INTL_RATE):
+        suits.add("synth")
+    if info.series_id == EVENT_PANEL:
+        suits.add("event")
+    if method is not None and method not in suits or not suits:
+        kind = f"{'an' if info.kind[0] in 'aeiou' else 'a'} {info.kind} series"
+        what = f"--outcome {info.series_id} is {kind} ({info.frequency.replace('_', ' ')})"
+        if method is not None:
+            raise InputError(f"{what}: --method {method} needs {_NEEDS[method]}")
+        raise InputError(f"{what}: no battery method can use it",
+                         "its and dose need an annual observation series")
+    return suits
 
 
 def _source_line(store: Store, source_ids: Sequence[str]) -> str:
@@ -319,29 +373,17 @@ def _source_line(store: Store, source_ids: Sequence[str]) -> str:
     return f"Source: {names}. Snapshot {store.snapshot.snapshot_id}."
 
 
-def _its_chart(store: Store, sid: str, breaks: list[int], plot_dir: str | Path,
-               source_ids: Sequence[str]) -> list[str]:
-    df, _ = _year_frame(store, sid)
-    years = df["period"].astype(int)
-    usable = [b for b in breaks if int((years >= b).sum()) >= 3]
-    if not usable:
-        return []
-    its = InterruptedTimeSeries(breaks=usable).fit(df)
+def _its_chart(store: Store, sid: str, its: InterruptedTimeSeries, plot_dir: str | Path,
+               source_ids: Sequence[str]) -> str:
     info = store.series_info(sid)
     p = Path(plot_dir) / f"its_{sid}.png"
     its.plot(p, title=info.name, source=_source_line(store, source_ids), unit=info.unit)
-    return [str(p)]
+    return str(p)
 
 
 def evaluate(store: Store, **kwargs) -> BatteryResult:
     """Alias of ``run_battery`` for the public API."""
     return run_battery(store, **kwargs)
-
-
-def finite(x: float | None) -> bool:
-    return x is not None and bool(np.isfinite(x))
-
-
 
 
 def display_frame(result: BatteryResult) -> pd.DataFrame:

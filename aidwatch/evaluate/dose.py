@@ -97,9 +97,8 @@ class DoseResponse:
         what = f"{outcome_id}"
         reading = reading_from_interval(
             f"{what} per extra $100M of {money_label}", self.cumulative, self.interval, unit,
-            f"(sum over lags 0-{self.lags}, {self.years_[0]}-{self.years_[1]})")
-        reading = reading.replace("an association in time, not proof that the intervention "
-                                  "caused it", "an association, not an effect")
+            f"(sum over lags 0-{self.lags}, {self.years_[0]}-{self.years_[1]})",
+            caveat="an association, not an effect")
         return Estimate(
             method=f"dose-response (lags 0-{self.lags})", outcome=outcome_id,
             intervention=money_label, effect=self.cumulative, unit=f"{unit} per $100M".strip(),

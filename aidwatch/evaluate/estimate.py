@@ -79,9 +79,17 @@ def fmt(x: float, unit: str = "") -> str:
     return f"{s} {unit}".rstrip()
 
 
+CAVEAT = "an association in time, not proof that the intervention caused it"
+
+
 def reading_from_interval(what: str, effect: float, interval: tuple[float, float] | None,
-                          unit: str, context: str, level: int = 95) -> str:
-    """A sentence that never claims more than the interval allows."""
+                          unit: str, context: str, level: int = 95,
+                          caveat: str = CAVEAT) -> str:
+    """A sentence that never claims more than the interval allows.
+
+    ``caveat`` closes the sentence when the interval excludes zero (what the change is, and
+    is not, evidence of).
+    """
     if interval is None or not all(math.isfinite(v) for v in interval):
         return f"{what}: {fmt(effect, unit)} {context}; no interval available, so no conclusion."
     lo, hi = interval
@@ -89,8 +97,7 @@ def reading_from_interval(what: str, effect: float, interval: tuple[float, float
     if lo <= 0 <= hi:
         return f"no detectable change in {what} {context} ({span})."
     direction = "higher" if effect > 0 else "lower"
-    return (f"{what} {direction} by about {fmt(abs(effect), unit)} {context} ({span}); "
-            "an association in time, not proof that the intervention caused it.")
+    return f"{what} {direction} by about {fmt(abs(effect), unit)} {context} ({span}); {caveat}."
 
 
 def reading_from_pvalue(what: str, effect: float, p_value: float, unit: str, context: str,
@@ -106,4 +113,29 @@ def reading_from_pvalue(what: str, effect: float, p_value: float, unit: str, con
             f"({tail}); few comparison units fit as badly, but this is not proof of cause.")
 
 
-__all__ = ["Estimate", "not_estimable", "reading_from_interval", "reading_from_pvalue", "fmt"]
+def short_reading(estimate: Estimate) -> str:
+    """A generic clause for an estimate that carries no reading of its own.
+
+    It says only what the interval (or the placebo p-value) allows; an estimator's own
+    ``reading`` is always preferred, because it also carries the method's caveats.
+    """
+    e = estimate
+    if e.interval is not None and all(math.isfinite(v) for v in e.interval):
+        lo, hi = e.interval
+        if lo <= 0 <= hi:
+            return "the interval includes zero, so no change can be told apart from noise"
+        if "dose" in e.method.lower():
+            return ("the interval excludes zero: the outcome moved with the amounts, an "
+                    "association, not proof that the money caused it")
+        return ("the interval excludes zero: a change in step with the date, not proof that "
+                "the intervention caused it")
+    if e.p_value is not None and math.isfinite(e.p_value):
+        if e.p_value > 0.10:
+            return "within what the placebo units show, so no detectable change"
+        return ("few placebo units show as large a gap; a change in step with the date, not "
+                "proof of cause")
+    return "no uncertainty measure, so no conclusion"
+
+
+__all__ = ["Estimate", "not_estimable", "reading_from_interval", "reading_from_pvalue", "fmt",
+           "short_reading", "CAVEAT"]

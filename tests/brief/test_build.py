@@ -225,3 +225,29 @@ def test_progress_reports_every_step_in_order(tmp_path: Path, db_path: Path, cac
     assert [s for s, _, _ in seen] == [s for s in STEPS if s != "Printing PDF"]
     assert [i for _, i, _ in seen] == list(range(1, len(seen) + 1))
     assert {n for _, _, n in seen} == {len(seen)}
+
+
+def test_methods_table_lists_each_estimator_with_its_reference(brief_html: str):
+    from aidwatch.brief.build import METHOD_REFERENCES, method_family
+
+    assert method_family("ITS (level)") == "its"
+    assert method_family("dose-response (lags 0-2)") == "dose-response"
+    assert method_family("difference-in-differences (TWFE)") == "difference-in-differences"
+    import html as html_lib
+
+    methods = html_lib.unescape(brief_html.split("Sources and method", 1)[1])
+    for family in ("synthetic control", "its", "dose-response", "event study"):
+        name, reference = METHOD_REFERENCES[family]
+        assert name in methods and reference in methods, family
+    assert "Sun, L. and Abraham, S. (2021)" in methods
+
+
+def test_estimate_rows_keep_each_estimates_own_reading_and_caveats(brief_dir: Path):
+    rows = pd.read_csv(brief_dir / "data" / "estimates.csv")
+    readings = " ".join(rows["reading"].astype(str))
+    assert "a before-after comparison, not a DiD" in readings
+    assert "cannot be read as an effect" in readings  # the failed pre-trend test
+    assert "are not separated from Mérida" in readings  # synth confounding note
+    assert "the cooperation caused it" not in readings
+    guard = rows[rows["intervention"].astype(str).str.contains("National Guard")]
+    assert not guard.empty and not guard["reading"].str.contains("cooperation").any()

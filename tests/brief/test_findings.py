@@ -79,3 +79,48 @@ def test_findings_follow_the_store_not_the_template(store):
                     k.text)
     assert f"{df[str(base)]:,.0f} in {base}" in sentence
     assert f"{df[str(last)]:,.0f} in {last}" in sentence
+
+
+def test_estimate_text_is_the_estimates_own_reading():
+    from aidwatch.evaluate.estimate import Estimate
+
+    e = Estimate("event study", "y", "2019-07 (National Guard deployed)", -4.7, unit="victims",
+                 estimand="post-event change", interval=(-13.5, 4.0),
+                 reading="no detectable change. But pre-event coefficients already differ "
+                         "from zero. All states share the date: a before-after comparison, "
+                         "not a DiD.")
+    row, = fd.estimate_rows([e])
+    finding, = fd.estimate_findings([e])
+    assert row["reading"] == e.reading
+    assert finding.text.endswith(e.reading)
+    generic = Estimate("ITS (level)", "y", "2019", 2.0, estimand="level change",
+                       interval=(1.0, 3.0))
+    assert "cooperation" not in fd.estimate_findings([generic])[0].text
+
+
+def test_cumulative_headline_is_the_whole_programme_appropriation(store, monkeypatch):
+    from aidwatch.brief import findings
+
+    real = findings.cumulative_rows
+
+    def with_an_account_row(s):
+        rows = real(s)
+        first = dict(rows[0], stage="appropriated", account="INCLE", amount_usd=1.0)
+        later = dict(rows[0], stage="obligated", amount_usd=2.0)
+        return [first, later, *rows]
+    monkeypatch.setattr(findings, "cumulative_rows", with_an_account_row)
+    text = fd.descriptive_findings(store)[0].text
+    assert "$1 " not in text and "$2 " not in text and "Congress appropriated about $3.3" in text
+
+
+def test_obligations_from_several_sources_are_not_summed(store, monkeypatch):
+    real = store.funding
+
+    def two_sources(series_id, **kw):
+        df = real(series_id, **kw)
+        if kw.get("stage") == "obligated":
+            df = df.assign(source_id=["a" if i % 2 else "b" for i in range(len(df))])
+        return df
+    monkeypatch.setattr(store, "funding", two_sources)
+    text = fd.descriptive_findings(store)[0].text
+    assert "Congress appropriated" in text and "ForeignAssistance.gov records" not in text

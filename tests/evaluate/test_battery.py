@@ -106,3 +106,40 @@ def test_cli_evaluate_table_shows_sources_and_plots(db_path, tmp_path):
     assert "Source:" in res.stdout and "Snapshot" in res.stdout
     assert (tmp_path / f"its_{MX_RATE}.png").stat().st_size > 1000
     assert (tmp_path / f"its_{MX_RATE}.svg").read_text().lstrip().startswith("<?xml")
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--outcome", "us.aid.mexico.total"], "us.aid.mexico.total is a funding series"),
+    (["--outcome", "us.aid.mexico.total", "--method", "dose"], "needs an annual observation"),
+    (["--outcome", "intl.homicides.rate_per_100k", "--method", "its"],
+     "intl.homicides.rate_per_100k is a panel series"),
+    (["--outcome", "mx.homicide_victims.by_state_month", "--method", "dose"],
+     "is a panel series (monthly)"),
+    (["--outcome", "us.overdose_deaths.provisional_12m", "--method", "its"],
+     "us.overdose_deaths.provisional_12m is an observation series (monthly)"),
+    (["--outcome", MX_RATE, "--method", "event"], "--method event needs"),
+])
+def test_an_outcome_the_method_cannot_use_is_one_line_exit_2(run_cli, db_path, args, needle):
+    code, out, err = run_cli(db_path, "evaluate", *args)
+    assert code == 2, (out, err)
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not out.strip()
+
+
+def test_a_panel_outcome_runs_only_the_methods_that_use_it(store):
+    result = run_battery(store, outcome="intl.homicides.rate_per_100k", method="synth",
+                         n_jobs=1)
+    assert [e.method for e in result.estimates] == ["synthetic control"]
+    assert result.estimates[0].unit == store.series_info("intl.homicides.rate_per_100k").unit
+    event = run_battery(store, outcome="mx.homicide_victims.by_state_month")
+    assert {e.method for e in event.estimates} == {"event study"}
+
+
+def test_dose_reading_says_association_not_effect(battery):
+    dose = [e for e in battery.estimates if e.method.startswith("dose") and e.status == "ok"]
+    assert dose
+    for e in dose:
+        assert "intervention caused it" not in e.reading
+        if "no detectable change" not in e.reading:
+            assert e.reading.endswith("an association, not an effect.")
