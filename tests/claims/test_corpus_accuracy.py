@@ -1,0 +1,59 @@
+"""The checker's accuracy on the labelled corpus cannot silently fall below the committed
+baseline (benchmarks/claims_accuracy_baseline.json; rewrite it with
+``python benchmarks/claims_accuracy.py --write-baseline`` when a change is meant to move it)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TOLERANCE = 0.005
+
+
+def _load_benchmark():
+    name = "claims_accuracy_benchmark"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / "claims_accuracy.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+bench = _load_benchmark()
+
+
+@pytest.fixture(scope="module")
+def figures(db_path):
+    import aidwatch
+
+    texts, labels = bench.load_corpus()
+    with aidwatch.open_store(db_path) as store:
+        findings, _ = bench.run_checker(texts, store)
+    return bench.score_corpus(texts, labels, findings)
+
+
+@pytest.mark.parametrize("name", bench.HEADLINE)
+def test_headline_figure_does_not_fall_below_the_committed_baseline(figures, name):
+    baseline = json.loads(bench.BASELINE.read_text(encoding="utf-8"))
+    base, now = baseline[name], figures[name]
+    if base is None:
+        pytest.skip(f"the baseline has no {name} (nothing to measure when it was written)")
+    if now is None and name == "contradicted_precision":
+        return  # no contradicted finding at all: no false alarm, precision cannot have fallen
+    assert now is not None, f"{name} can no longer be measured (baseline {base:.3f})"
+    assert now >= base - TOLERANCE, (
+        f"{name} fell from {base:.3f} to {now:.3f}; run benchmarks/claims_accuracy.py --details "
+        "to see which claims changed")
+
+
+def test_the_baseline_was_written_on_a_corpus_no_larger_than_today(figures):
+    baseline = json.loads(bench.BASELINE.read_text(encoding="utf-8"))
+    assert baseline["labels"] <= figures["labels"], (
+        "labels were removed since the baseline was written; rewrite the baseline")
