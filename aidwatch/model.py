@@ -10,10 +10,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-STATUSES = ("final", "provisional", "estimate")
+from .dimensions import FREQUENCY_KIND, period_of
+
+STATUSES = ("final", "provisional", "preliminary", "predicted", "estimate")
 STAGES = ("requested", "appropriated", "allocated", "obligated", "disbursed")
 PRECISIONS = ("day", "month", "year")
-FREQUENCIES = ("annual", "fiscal_year", "monthly")
+FREQUENCIES = ("annual", "fiscal_year", "monthly", "half_yearly", "quarterly")
 KINDS = ("observation", "panel", "funding")
 
 # Units a series may declare. A new unit is added here deliberately, with its meaning,
@@ -29,6 +31,7 @@ UNITS: dict[str, str] = {
     "BRL per USD": "Brazilian reais per U.S. dollar",
     "index 1982-84=100": "price index, 1982-84 average = 100",
     "percent": "percent",
+    "pounds": "pounds (weight)",
 }
 
 _ANNUAL = re.compile(r"^(\d{4})$")
@@ -48,6 +51,8 @@ def parse_period(period: str, frequency: str) -> date:
         return date(int(m.group(1)) - 1, 10, 1)
     if frequency == "monthly" and (m := _MONTHLY.match(period)):
         return date(int(m.group(1)), int(m.group(2)), 1)
+    if frequency in ("half_yearly", "quarterly"):
+        return period_of(period, FREQUENCY_KIND[frequency]).start
     raise ValueError(f"period {period!r} is not a valid {frequency} period")
 
 
@@ -110,6 +115,14 @@ class Series:
     valid_from: int | None = None
     valid_to: int | None = None
     selector: str = ""
+    # dimensions (aidwatch.dimensions): what one slice of the cube this series is
+    measure: str = ""
+    drug: str = "_T"
+    intent: str = "_T"
+    sex: str = "_T"
+    age_group: str = "_T"
+    agency: str = ""
+    period_kind: str = ""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ import pandas as pd
 
 from . import settings
 from ._version import __version__
+from .dimensions import period_of
 from .errors import (
     DataValidationError,
     InputError,
@@ -33,7 +34,7 @@ from .errors import (
 from .model import STAGES, Series, Source, parse_period, parse_selector
 from .validate import SCHEMAS, EvidenceBase, data_hash, load_evidence
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: dimension columns (series), period end/kind and vintage (observations)
 EMBEDDED = "embedded"
 
 DDL = """
@@ -50,12 +51,15 @@ CREATE TABLE series (
     snapshot_id TEXT NOT NULL, series_id TEXT NOT NULL, name TEXT, unit TEXT, frequency TEXT,
     geo TEXT, kind TEXT, definition TEXT, default_source_id TEXT, min_value DOUBLE,
     max_value DOUBLE, valid_from INTEGER, valid_to INTEGER, selector TEXT,
+    measure TEXT, drug TEXT, intent TEXT, sex TEXT, age_group TEXT, agency TEXT,
+    period_kind TEXT,
     PRIMARY KEY (snapshot_id, series_id));
 CREATE TABLE observations (
     snapshot_id TEXT NOT NULL, series_id TEXT NOT NULL, geo TEXT NOT NULL, period TEXT NOT NULL,
     period_start DATE NOT NULL, value DOUBLE NOT NULL, status TEXT NOT NULL,
-    source_id TEXT NOT NULL, note TEXT,
-    PRIMARY KEY (snapshot_id, series_id, geo, period));
+    source_id TEXT NOT NULL, note TEXT, published TEXT NOT NULL DEFAULT '',
+    period_end DATE NOT NULL, period_kind TEXT NOT NULL,
+    PRIMARY KEY (snapshot_id, series_id, geo, period, published));
 CREATE TABLE funding (
     snapshot_id TEXT NOT NULL, line_id TEXT NOT NULL, donor TEXT, recipient TEXT, program TEXT,
     account TEXT, fy_start INTEGER, fy_end INTEGER, stage TEXT, amount_usd DOUBLE,
@@ -70,14 +74,22 @@ CREATE TABLE geos (
     PRIMARY KEY (snapshot_id, geo));
 CREATE VIEW latest_snapshot AS
     SELECT * FROM snapshots ORDER BY created_at DESC, snapshot_id DESC LIMIT 1;
+CREATE VIEW cube AS
+    SELECT o.snapshot_id, o.series_id, s.measure, s.unit, s.drug, s.intent, s.sex,
+           s.age_group, o.geo AS area, o.period, o.period_start, o.period_end, o.period_kind,
+           o.status, o.published, s.agency, o.source_id, o.value, s.kind AS series_kind
+    FROM observations o JOIN series s USING (snapshot_id, series_id);
 """
 TABLES = ("sources", "series", "observations", "funding", "events", "geos")
 # Views over the newest snapshot, for people writing SQL by hand.
 CURRENT_VIEWS = "\n".join(
     f"CREATE VIEW current_{t} AS SELECT * EXCLUDE (snapshot_id) FROM {t} "
     f"WHERE snapshot_id = (SELECT snapshot_id FROM latest_snapshot);"
-    for t in TABLES
+    for t in (*TABLES, "cube")
 )
+# The value of a period as of now: the final figure where there is one, else the newest vintage.
+CURRENT_VINTAGE = ("QUALIFY row_number() OVER (PARTITION BY series_id, geo, period ORDER BY "
+                   "(status = 'final') DESC, published DESC) = 1")
 
 
 @dataclass(frozen=True)
@@ -91,14 +103,18 @@ class Snapshot:
 
 def _frames(base: EvidenceBase, snapshot_id: str) -> dict[str, pd.DataFrame]:
     """The parsed tables as frames shaped like the store's tables."""
-    series_freq = {r["series_id"]: r["frequency"] for r in base.rows("series")}
+    series_kind = {r["series_id"]: r["period_kind"] for r in base.rows("series")}
     frames = {}
     for kind in TABLES:
         rows = [{k: v for k, v in r.items() if not k.startswith("_")} for r in base.rows(kind)]
         df = pd.DataFrame(rows)
         if kind == "observations" and not df.empty:
-            df["period_start"] = [parse_period(p, series_freq[s])
-                                  for p, s in zip(df["period"], df["series_id"], strict=True)]
+            spans = [period_of(p, series_kind[s])
+                     for p, s in zip(df["period"], df["series_id"], strict=True)]
+            df["period_start"] = [sp.start for sp in spans]
+            df["period_end"] = [sp.end for sp in spans]
+            df["period_kind"] = [sp.kind for sp in spans]
+            df["published"] = df["published"].fillna("") if "published" in df else ""
         if kind == "sources":
             df = df.rename(columns={"table": "table_ref"})
         df.insert(0, "snapshot_id", snapshot_id)
@@ -370,7 +386,7 @@ class Store:
         info = self.series_info(series_id)
         if info.kind == "funding":
             return self.funding(series_id)
-        sql = ("SELECT period, value, status, source_id, geo, note, period_start "
+        sql = ("SELECT period, value, status, source_id, geo, note, published, period_start "
                "FROM observations WHERE snapshot_id = ? AND series_id = ?")
         params: list = [series_id]
         if geo:
@@ -383,7 +399,7 @@ class Store:
                     params.append(parse_period(str(bound), info.frequency))
                 except ValueError as exc:
                     raise InputError(str(exc), f"{info.series_id} is {info.frequency}") from None
-        df = self._q(sql + " ORDER BY geo, period_start", params)
+        df = self._q(sql + f" {CURRENT_VINTAGE} ORDER BY geo, period_start", params)
         if geo and df.empty:
             geos = self._q("SELECT DISTINCT geo FROM observations WHERE snapshot_id = ? AND "
                            "series_id = ? ORDER BY geo", [series_id])["geo"].tolist()

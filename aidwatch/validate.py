@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
+from .dimensions import check_series_dimensions
 from .errors import Problem
 from .model import (
     FREQUENCIES,
@@ -65,6 +66,14 @@ SCHEMAS: dict[str, list[Field]] = {
         ("valid_from", "int", True, "First year a period may have"),
         ("valid_to", "int", True, "Last year a period may have"),
         ("selector", "str", False, "Funding series: filter on funding lines (field=value;...)"),
+        ("measure", "str", True, "Dimension: what is counted (aidwatch.dimensions.MEASURES)"),
+        ("drug", "str", True, "Dimension: drug class, _T all drugs, _Z not applicable"),
+        ("intent", "str", True, "Dimension: _T all intents, unintentional, _Z"),
+        ("sex", "str", True, "Dimension: _T both sexes, F, M, _Z"),
+        ("age_group", "str", True, "Dimension: _T all ages, 15-24, 65+, _Z"),
+        ("agency", "str", True, "Dimension: according to whom (NCHS, INEGI, SESNSP, ...)"),
+        ("period_kind", "str", True, "Dimension: year, fiscal_year, month, 12m_ending, half, "
+                                     "quarter"),
     ],
     "observations": [
         ("series_id", "str", True, "Series the value belongs to"),
@@ -74,6 +83,8 @@ SCHEMAS: dict[str, list[Field]] = {
         ("status", "str", True, "final, provisional or estimate"),
         ("source_id", "str", True, "Source the value was read from"),
         ("note", "str", False, "How the value was derived, when it is not copied as published"),
+        ("published", "str", False, "Vintage: date the value was first public (YYYY-MM-DD or "
+                                    "YYYY-MM); a file may leave this column out"),
     ],
     "funding": [
         ("line_id", "str", True, "Identifier of the funding line"),
@@ -110,11 +121,13 @@ SCHEMAS: dict[str, list[Field]] = {
 KEYS = {
     "sources": ("source_id",),
     "series": ("series_id",),
-    "observations": ("series_id", "geo", "period"),
+    "observations": ("series_id", "geo", "period", "published"),
     "funding": ("line_id",),
     "events": ("event_id",),
     "geos": ("geo",),
 }
+# Trailing columns a data file may leave out (files written before they existed).
+OMITTABLE = {"observations": ("published",)}
 GEO_LEVELS = ("country", "us_state", "mx_state")
 FUNDING_FIELDS = {f[0] for f in SCHEMAS["funding"]}
 _DATE_BY_PRECISION = {
@@ -202,6 +215,12 @@ def parse_table(path: Path, kind: str, problems: list[Problem]) -> list[dict]:
         problems.append(Problem(name, 1, None, f"malformed CSV: {exc}"))
         return []
     expected = [f[0] for f in schema]
+    omitted = expected[len(header):]
+    if header == expected[:len(header)] and omitted and all(
+            f[0] in OMITTABLE.get(kind, ()) for f in schema[len(header):]):
+        # an older file without the trailing optional columns (e.g. ``published``)
+        schema = schema[:len(header)]
+        expected = header
     if header != expected:
         missing = [c for c in expected if c not in header]
         extra = [c for c in header if c not in expected]
@@ -241,6 +260,8 @@ def parse_table(path: Path, kind: str, problems: list[Problem]) -> list[dict]:
                     problems.append(Problem(name, line, fname, f"{value!r}: {exc}"))
                     ok = False
             if ok:
+                for fname, *_ in SCHEMAS[kind][len(schema):]:
+                    row[fname] = ""
                 rows.append(row)
     except csv.Error as exc:
         problems.append(Problem(name, reader.line_num, None, f"malformed CSV: {exc}"))
@@ -294,6 +315,8 @@ def _check_semantics(base: EvidenceBase, problems: list[Problem]) -> None:
                 p(r, "selector", f"unknown funding field(s) {', '.join(unknown)}")
             if fields and r["kind"] != "funding":
                 p(r, "selector", "only funding series take a selector")
+        for fld, msg in check_series_dimensions(r):
+            p(r, fld, msg)
     geos = {r["geo"] for r in base.rows("geos")}
     for r in base.rows("geos"):
         if r["level"] not in GEO_LEVELS:
@@ -313,6 +336,16 @@ def _check_semantics(base: EvidenceBase, problems: list[Problem]) -> None:
             p(r, "source_id", f"value without a known source ({r['source_id']!r})")
         if r["status"] not in STATUSES:
             p(r, "status", f"unknown status {r['status']!r} (use {', '.join(STATUSES)})")
+        published = r.get("published") or ""
+        if published:
+            try:
+                first = date.fromisoformat(published if len(published) == 10 else
+                                           published + "-01")
+            except ValueError:
+                p(r, "published", f"{published!r} is not a date (use YYYY-MM-DD or YYYY-MM)")
+            else:
+                if first.isoformat() > today:
+                    p(r, "published", f"{published} is in the future")
         if s["kind"] == "observation" and r["geo"] != s["geo"]:
             p(r, "geo", f"{r['geo']!r} differs from the series geography {s['geo']!r}")
         try:

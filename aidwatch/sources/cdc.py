@@ -87,10 +87,13 @@ def series_definitions() -> list[dict]:
 
 
 def _series(sid: str, name: str, geo: str, kind: str, definition: str, hi: float) -> dict:
+    drug = next((d for d in INDICATORS.values() if d and f".{d}." in sid), "_T")
     return {"series_id": sid, "name": name, "unit": "deaths", "frequency": "monthly",
             "geo": geo, "kind": kind, "definition": definition,
             "default_source_id": SOURCE_ID, "min_value": "0", "max_value": str(hi),
-            "valid_from": "2015", "valid_to": "2035", "selector": ""}
+            "valid_from": "2015", "valid_to": "2035", "selector": "",
+            "measure": "overdose_deaths", "drug": drug, "intent": "_T", "sex": "_T",
+            "age_group": "_T", "agency": "NCHS", "period_kind": "12m_ending"}
 
 
 def parse_rows(source: str, rows: list[dict[str, str]]) -> list[dict]:
@@ -117,14 +120,15 @@ def parse_rows(source: str, rows: list[dict[str, str]]) -> list[dict]:
             value = number(source, r.get(col, ""), f"{col} for {state} {period}")
             if value is None:
                 continue
+            status = "predicted" if predicted else "provisional"
             if state == "US":
                 out.append({"series_id": series_id(drug, predicted), "geo": "US",
-                            "period": period, "value": fmt(value), "status": "provisional",
+                            "period": period, "value": fmt(value), "status": status,
                             "source_id": SOURCE_ID, "note": note})
             else:
                 out.append({"series_id": series_id("", predicted, by_state=True),
                             "geo": state, "period": period, "value": fmt(value),
-                            "status": "provisional", "source_id": SOURCE_ID, "note": note})
+                            "status": status, "source_id": SOURCE_ID, "note": note})
     return out
 
 

@@ -116,7 +116,9 @@ def sector_series() -> dict:
                           "transactions; sectors add up to the country total of the same stage",
             "default_source_id": SECTOR_SOURCE_ID, "min_value": "0",
             "max_value": "5000000000", "valid_from": "1946", "valid_to": "2035",
-            "selector": f"recipient=Mexico;source_id={SECTOR_SOURCE_ID}"}
+            "selector": f"recipient=Mexico;source_id={SECTOR_SOURCE_ID}",
+            "measure": "assistance", "drug": "_Z", "intent": "_Z", "sex": "_Z",
+            "age_group": "_Z", "agency": "FAGOV", "period_kind": "fiscal_year"}
 
 
 def parse_rows(source: str, rows: list[dict[str, str]], country: str = "MEX",

@@ -58,7 +58,9 @@ def state_geo(name: str) -> str | None:
 
 def series_definitions() -> list[dict]:
     common = {"unit": "deaths", "frequency": "annual", "min_value": "0", "valid_from": "1990",
-              "valid_to": "2035", "selector": ""}
+              "valid_to": "2035", "selector": "", "measure": "homicides", "drug": "_Z",
+              "intent": "_Z", "sex": "_T", "age_group": "_T", "agency": "INEGI",
+              "period_kind": "year"}
     return [
         {"series_id": NATIONAL, "name": "Mexico homicides (INEGI death registrations)",
          "geo": "MX", "kind": "observation",

@@ -81,7 +81,8 @@ def test_rebuild_keeps_snapshots_added_by_refreshes(tmp_path):
     con.execute("INSERT INTO snapshots VALUES ('2026-01-01T0000-refresh-x', "
                 "TIMESTAMP '2099-01-01', 'refresh', NULL, 'h', '0', '{}', '')")
     con.execute("INSERT INTO observations SELECT '2026-01-01T0000-refresh-x', series_id, geo, "
-                "period, period_start, value, status, source_id, note FROM observations")
+                "period, period_start, value, status, source_id, note, published, period_end, "
+                "period_kind FROM observations")
     con.close()
     append_line(data / "obs_prices_fx.csv",
                 "fx.mxn_per_usd.annual,US,2026,18.5,final,frb-h10-annual,")

@@ -41,12 +41,14 @@ def test_every_csv_has_a_source_column():
         assert "source" in header, path.name
 
 
-def test_statuses_label_provisional_counts():
+def test_statuses_label_provisional_predicted_and_preliminary_counts():
     base, _ = load_evidence(DATA_DIR)
-    provisional = {r["series_id"] for r in base.rows("observations")
-                   if r["status"] == "provisional"}
-    assert "us.overdose_deaths.provisional_12m_predicted" in provisional
-    assert "mx.homicides.inegi.count_preliminary" in provisional
+    status = {}
+    for r in base.rows("observations"):
+        status.setdefault(r["series_id"], set()).add(r["status"])
+    assert status["us.overdose_deaths.provisional_12m"] == {"provisional"}
+    assert status["us.overdose_deaths.provisional_12m_predicted"] == {"predicted"}
+    assert status["mx.homicides.inegi.count_preliminary"] == {"preliminary"}
     finals = [r for r in base.rows("observations")
               if r["series_id"] == "us.overdose_deaths.total" and r["period"] == "2023"]
     assert finals and finals[0]["status"] == "final" and finals[0]["value"] == 105007
@@ -67,8 +69,35 @@ def test_duplicate_key_is_reported_with_both_locations(tmp_path):
     path = data / "obs_prices_fx.csv"
     first = path.read_text(encoding="utf-8").splitlines()[1]
     line = append_line(path, first)
-    p = _one(_problems(data), "obs_prices_fx.csv", "series_id,geo,period")
+    p = _one(_problems(data), "obs_prices_fx.csv", "series_id,geo,period,published")
     assert p.line == line and "duplicate key" in p.message and "obs_prices_fx.csv:2" in p.message
+
+
+def test_two_vintages_of_one_period_are_not_duplicates(tmp_path):
+    data = copy_data(tmp_path)
+    path = data / "obs_us_overdose_typed.csv"
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    assert rows[0][-1] == "note"  # a file written before the published column
+    rows[0].append("published")
+    for r in rows[1:]:
+        r.append("")
+    first = next(r for r in rows if r[0] == "us.overdose_deaths.total" and r[2] == "2023")
+    rows.append([*first[:3], "107543", "predicted", first[5], "first announced", "2024-05-15"])
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    assert _problems(data) == []
+
+
+def test_unknown_dimension_code_is_reported(tmp_path):
+    data = copy_data(tmp_path)
+    path = data / "series.csv"
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    sex = rows[0].index("sex")
+    rows[1][sex] = "women"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    p = _one(_problems(data), "series.csv", "sex")
+    assert p.line == 2 and "unknown sex 'women'" in p.message
 
 
 def test_unknown_unit_is_reported(tmp_path):
