@@ -455,7 +455,7 @@ def evaluate_cmd(
 
     with store(snapshot) as s:
         result = run_battery(s, outcome=outcome, method=method, at=at,
-                             donors=[d.strip() for d in donors.split(",")] if donors else None,
+                             donors=donors,  # read by evaluate.synth.parse_donors
                              plot_dir=plot)
         if as_json:
             c.print_json([e.to_dict() for e in result.estimates])

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from ..settings import DATA_DIR
 from ..store import Store, open_store
 from . import charts, sections
 from . import findings as fd
+from .output import Staging
 from .pdf import find_chromium, html_to_pdf
 
 FORMATS = ("html", "pdf")
@@ -99,22 +99,30 @@ def parse_formats(formats: str | Sequence[str] | None) -> tuple[tuple[str, ...],
 
 
 def read_articles(paths: Sequence[str | Path]) -> list[tuple[str, str, str]]:
-    """(name, attribution, text) for each article file given with --check."""
+    """(name, attribution, text) for each article file given with --check.
+
+    Files are read by the same reader as ``aidwatch check`` (encodings, binary files, what is
+    not a regular file), so the two commands never disagree about an input.
+    """
     articles = []
     for p in paths:
         path = Path(p)
+        if not path.exists():
+            raise InputError(f"--check: no such file {path}")
         try:
-            text = path.read_text("utf-8")
-        except FileNotFoundError:
-            raise InputError(f"--check: no such file {path}") from None
-        except UnicodeDecodeError:
-            raise InputError(f"--check: {path} is not UTF-8 text") from None
-        except OSError as exc:
-            raise InputError(f"--check: cannot read {path}: {exc.strerror}") from None
+            name, text = _read_article(str(path))
+        except InputError as exc:
+            raise InputError(f"--check: {exc.message}", exc.hint) from None
         if not text.strip():
             raise InputError(f"--check: {path} is empty")
-        articles.append((path.name, f"Article checked: {path.name}.", text))
+        articles.append((name, f"Article checked: {name}.", text))
     return articles
+
+
+def _read_article(path: str) -> tuple[str, str]:
+    from ..claims.check import read_input  # the reader of `aidwatch check`
+
+    return read_input(path)
 
 
 def build_brief(out: str | Path = "aidwatch-brief", *, formats: str | Sequence[str] | None = None,
@@ -152,44 +160,40 @@ def build_brief(out: str | Path = "aidwatch-brief", *, formats: str | Sequence[s
     steps = [s for s in STEPS if s != "Printing PDF" or "pdf" in chosen]
     tick = _ticker(progress, len(steps))
     out_dir = Path(out)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "data" / "full").mkdir(parents=True, exist_ok=True)
-        # data/ holds only what this brief wrote: drop CSVs left by an earlier run.
-        for old in [*(out_dir / "data").glob("*.csv"), *(out_dir / "data" / "full").glob("*.csv")]:
-            old.unlink()
-    except OSError as exc:
-        raise InputError(f"cannot write to {out_dir}: {exc.strerror}") from None
-    own = store is None
-    tick(steps[0])
-    store = store or open_store(db, snapshot)
-    try:
-        context, figures = _context(store, articles, tick)
-        tick("Writing HTML and CSV")
-        csvs = _write_csvs(store, out_dir, figures, context)
-        page = render_html(context)
-    finally:
-        if own:
-            store.close()
+    # Everything is built in a staging folder and moved into out_dir only when complete:
+    # a failed build leaves the previous brief (and the user's own files) as they were.
+    with Staging(out_dir) as stage:
+        try:
+            own = store is None
+            tick(steps[0])
+            store = store or open_store(db, snapshot)
+            try:
+                context, figures = _context(store, articles, tick)
+                tick("Writing HTML and CSV")
+                (stage.path / "data" / "full").mkdir(parents=True)
+                csvs = _write_csvs(store, stage.path, figures, context)
+                page = render_html(context)
+            finally:
+                if own:
+                    store.close()
+            # The page links to data/ relative to itself: it is printed from the staging
+            # folder even when only the PDF is kept.
+            (stage.path / "brief.html").write_text(page, "utf-8")
+            files = ["brief.html"] if "html" in chosen else []
+            if "pdf" in chosen:
+                tick("Printing PDF")
+                html_to_pdf(stage.path / "brief.html", stage.path / "brief.pdf", chromium or "")
+                files.append("brief.pdf")
+            files += [p.relative_to(stage.path).as_posix() for p in csvs]
+        except OSError as exc:  # a full disk, a file size limit, a vanished folder
+            raise AidWatchError(f"cannot write the brief into {out_dir}: "
+                                f"{exc.strerror or exc}", "the previous brief is unchanged"
+                                ) from None
+        installed = stage.install(files)
     html_path = out_dir / "brief.html"
-    pdf_path = None
-    if "html" in chosen:
-        html_path.write_text(page, "utf-8")
-    if "pdf" in chosen:
-        tick("Printing PDF")
-        pdf_path = out_dir / "brief.pdf"
-        if "html" in chosen:
-            html_to_pdf(html_path, pdf_path, chromium or "")
-        else:
-            with tempfile.TemporaryDirectory() as tmp:
-                # The page links to data/ relative to itself: print it from inside out_dir.
-                tmp_html = out_dir / f".brief-print-{Path(tmp).name}.html"
-                tmp_html.write_text(page, "utf-8")
-                try:
-                    html_to_pdf(tmp_html, pdf_path, chromium or "")
-                finally:
-                    tmp_html.unlink(missing_ok=True)
-    return BriefResult(out_dir, html_path if "html" in chosen else None, pdf_path, csvs,
+    pdf_path = out_dir / "brief.pdf" if "pdf" in chosen else None
+    csv_paths = [p for p in installed if p.suffix == ".csv"]
+    return BriefResult(out_dir, html_path if "html" in chosen else None, pdf_path, csv_paths,
                        context["snapshot"]["id"], __version__,
                        time.perf_counter() - started, warnings + context["warnings"])
 

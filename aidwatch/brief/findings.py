@@ -220,6 +220,13 @@ def _value_text(value) -> str:
     return str(value)
 
 
+def checked_text(text: str) -> str:
+    """The text the claim checker reads from ``text`` (HTML pages: their extracted text)."""
+    from ..claims.document import make_document
+
+    return make_document(text).text
+
+
 def check_articles(store: Store, articles: list[tuple[str, str, str]]) -> tuple[list[dict], str]:
     """Claim tables for each (name, attribution, text); or no tables and the reason."""
     try:
@@ -238,7 +245,10 @@ def check_articles(store: Store, articles: list[tuple[str, str, str]]) -> tuple[
                                       offset + len(row["quantity_text"] or ""))
             row["reference_text"] = _value_text(row["reference_value"])
             rows.append(row)
-        tables.append({"name": name, "attribution": attribution, "text": text, "rows": rows,
+        # The box shows what the checker read (an HTML page's extracted text, not its
+        # source): the same text the claims' offsets point into.
+        tables.append({"name": name, "attribution": attribution,
+                       "text": checked_text(text), "rows": rows,
                        "counts": pd.Series([r["verdict"] for r in rows]).value_counts()
                        .to_dict() if rows else {}})
     return tables, ""

@@ -18,6 +18,7 @@ from .estimate import Estimate, not_estimable
 
 _LAZY = {
     "SyntheticControl": "synth", "Predictor": "synth", "PlaceboResult": "synth",
+    "parse_donors": "synth",
     "InterruptedTimeSeries": "its",
     "DiffInDiff": "did", "EventStudy": "did",
     "DoseResponse": "dose",

@@ -22,7 +22,7 @@ from ..money import funding_table
 from ..store import Store
 from .estimate import Estimate, not_estimable
 from .its import InterruptedTimeSeries
-from .synth import SyntheticControl
+from .synth import SyntheticControl, parse_donors
 
 METHODS = ("synth", "its", "dose", "event")
 MX_RATE = "mx.homicides.rate_per_100k"
@@ -124,9 +124,13 @@ def synth_window(panel: pd.DataFrame, treated: str, start: int) -> tuple[int, li
     return best
 
 
-def run_synth(store: Store, at: int = 2008, donors: Sequence[str] | None = None,
+def run_synth(store: Store, at: int = 2008, donors: str | Sequence[str] | None = None,
               n_jobs: int | None = None) -> tuple[list[Estimate], SyntheticControl | None, object]:
-    """Mexico's homicide rate against the Latin American & Caribbean pool, treated at ``at``."""
+    """Mexico's homicide rate against the Latin American & Caribbean pool, treated at ``at``.
+
+    ``donors``: ISO3 codes ("COL,PER" or a list), read by ``parse_donors`` (each once).
+    """
+    donors = parse_donors(donors, "--donors")
     panel = store.series(INTL_RATE)
     panel = panel[panel["period"].str.fullmatch(r"\d{4}")]
     intervention = _label(at)
@@ -293,10 +297,15 @@ def run_event(store: Store, plot_dir: str | Path | None = None,
 
 
 def run_battery(store: Store, outcome: str | None = None, method: str | None = None,
-                at: int | None = None, donors: Sequence[str] | None = None,
+                at: int | None = None, donors: str | Sequence[str] | None = None,
                 plot_dir: str | Path | None = None, n_jobs: int | None = None) -> BatteryResult:
-    """Run the default battery (or the part selected by outcome/method/at/donors)."""
+    """Run the default battery (or the part selected by outcome/method/at/donors).
+
+    ``donors`` (the synthetic control's pool, "COL,PER" or a list) goes through
+    ``synth.parse_donors``, as it must from every caller: a repeated donor is refused.
+    """
     started = time.perf_counter()
+    donors = parse_donors(donors, "--donors")
     if method is not None and method not in METHODS:
         raise InputError(f"--method {method!r} is not one of {', '.join(METHODS)}")
     suits = set(METHODS)

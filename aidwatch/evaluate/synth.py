@@ -40,6 +40,48 @@ ASSUMPTIONS = (
 )
 
 
+def parse_donors(donors: str | Sequence[Any] | None, what: str = "donors") -> list[Any] | None:
+    """A donor pool as a list, each unit once: ``"COL, PER"`` or ``["COL", "PER"]``.
+
+    The one reader of a donor list: the CLI's ``--donors``, ``run_battery``/``run_synth``,
+    ``SyntheticControl`` and the web API (when it exists) must all call it, never split or
+    filter a list of their own. A repeated donor is refused rather than dropped quietly: the
+    in-space placebo treats every listed donor as a unit, so ``COL,COL,COL`` would count
+    Colombia's placebo three times and lower the permutation p-value at will.
+
+    Args:
+        donors: a comma-separated string, a sequence of unit labels, or None (the default
+            pool: returned as None).
+        what: the name used in messages (``--donors`` from the command line).
+
+    Raises InputError for a repeated unit or an empty entry (``"COL,,PER"``).
+
+    Example:
+        >>> parse_donors("COL, PER")
+        ['COL', 'PER']
+    """
+    if donors is None:
+        return None
+    if isinstance(donors, str):
+        items: list[Any] = [d.strip() for d in donors.split(",")]
+        if not any(items):
+            raise InputError(f"{what}: empty donor list", "give ISO3 codes, e.g. COL,PER,BRA")
+        if "" in items:
+            raise InputError(f"{what}: empty entry in {donors!r}",
+                             "separate codes with single commas, e.g. COL,PER")
+    else:
+        items = list(donors)
+    counts: dict[Any, int] = {}
+    for d in items:
+        counts[d] = counts.get(d, 0) + 1
+    repeated = [f"{d} ({n} times)" for d, n in counts.items() if n > 1]
+    if repeated:
+        raise InputError(f"{what}: each donor may appear once; repeated: {', '.join(repeated)}",
+                         "a repeated donor would be counted more than once in the placebo "
+                         "p-value")
+    return items
+
+
 @dataclass(frozen=True)
 class Predictor:
     """A predictor: ``column`` aggregated (``mean``, ``median``, ``sum``) over ``periods``."""
@@ -135,7 +177,7 @@ class SyntheticControl:
             raise InputError(f"on_missing must be 'error' or 'drop', not {on_missing!r}")
         self.outcome, self.unit, self.time = outcome, unit, time
         self.treated, self.treatment_time = treated, treatment_time
-        self.donor_request = list(donors) if donors is not None else None
+        self.donor_request = parse_donors(donors)
         self.predictor_request = predictors
         self.optimize_request = optimize_periods
         self.on_missing, self.v_fixed = on_missing, v

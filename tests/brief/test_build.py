@@ -205,15 +205,19 @@ def test_explicit_pdf_without_chromium_fails_and_default_skips_it(tmp_path: Path
     assert any("brief.pdf not written" in w for w in result.warnings)
 
 
-def test_rebuilding_into_the_same_folder_drops_stale_csvs(tmp_path: Path, db_path: Path,
-                                                          cached_estimates):
+def test_rebuilding_into_the_same_folder_drops_the_previous_briefs_stale_csvs(
+        tmp_path: Path, db_path: Path, cached_estimates):
     out = tmp_path / "b"
-    (out / "data").mkdir(parents=True)
-    (out / "data" / "claims-old-article.csv").write_text("stale\n")
+    article = tmp_path / "old-article.txt"
+    article.write_text("Overdose deaths reached 106,699 in 2021.\n", "utf-8")
+    first = build_brief(out, db=db_path, formats="html", check=[article])
+    assert (out / "data" / "claims-old-article-txt.csv") in first.csv
+    (out / "data" / "mine.csv").write_text("my,own\n1,2\n")  # the user's, never the brief's
     result = build_brief(out, db=db_path, formats="html")
-    assert not (out / "data" / "claims-old-article.csv").exists()
+    assert not (out / "data" / "claims-old-article-txt.csv").exists()
+    assert (out / "data" / "mine.csv").read_text() == "my,own\n1,2\n"
     assert sorted(p.name for p in (out / "data").glob("*.csv")) == sorted(
-        p.name for p in result.csv if p.parent == out / "data")
+        [p.name for p in result.csv if p.parent == out / "data"] + ["mine.csv"])
 
 
 def test_progress_reports_every_step_in_order(tmp_path: Path, db_path: Path, cached_estimates):
@@ -251,3 +255,27 @@ def test_estimate_rows_keep_each_estimates_own_reading_and_caveats(brief_dir: Pa
     assert "the cooperation caused it" not in readings
     guard = rows[rows["intervention"].astype(str).str.contains("National Guard")]
     assert not guard.empty and not guard["reading"].str.contains("cooperation").any()
+
+
+def test_text_checked_box_shows_the_extracted_text_not_the_html_source(
+        tmp_path: Path, db_path: Path, cached_estimates):
+    page = tmp_path / "page.html"
+    page.write_text("<!doctype html><html><head><title>Overdoses</title><style>p {color: red}"
+                    "</style></head><body><article><p>Overdose deaths reached 106,699 in 2021, "
+                    "the CDC said in its final count.</p></article></body></html>", "utf-8")
+    html = build_brief(tmp_path / "b", db=db_path, formats="html", check=[page]
+                       ).html.read_text("utf-8")
+    box = html.split("<summary>Text checked</summary>", 1)[1].split("</details>", 1)[0]
+    assert "Overdose deaths reached 106,699 in 2021" in box
+    assert "&lt;p&gt;" not in box and "color: red" not in box and "<p>" not in box
+
+
+def test_report_check_reads_files_like_check_does(tmp_path: Path):
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("Según el INEGI, hubo 32,252 homicidios en 2023.".encode("cp1252"))
+    (name, _, text), = read_articles([latin1])
+    assert name == "latin1.txt" and text.startswith("Según el INEGI")
+    binary = tmp_path / "nul.txt"
+    binary.write_bytes(b"abc\x00def")
+    with pytest.raises(InputError, match="--check: .*binary"):
+        read_articles([binary])
