@@ -116,6 +116,32 @@ def build_nida(shared: Path) -> None:
     write("obs_us_overdose_nida.csv", OBS_FIELDS, rows)
 
 
+NIDA_SEXES = {"Female": "female", "Male": "male"}
+
+
+def build_nida_by_sex(shared: Path) -> None:
+    """Deaths and age-adjusted rates by sex for the main drug categories, as published.
+
+    The workbook prints a Female and a Male row under each category; for the categories kept
+    here Female + Male equals the both-sexes count in every year (checked in the tests).
+    """
+    rows = []
+    for r in read(shared / "nida_us_drug_overdose_deaths_by_drug_1999_2021.csv"):
+        sex = NIDA_SEXES.get(r["sex"])
+        key = NIDA_CATEGORIES.get(r["drug_category"])
+        if sex is None or key is None or r["sheet"] == "Historical Data" or r["value"] == "":
+            continue
+        table = "number" if r["measure"] == "deaths" else "rate"
+        sid = f"us.overdose_deaths.{key}.{sex}"
+        if table == "rate":
+            sid = f"us.overdose_deaths.{key}.rate_age_adjusted.{sex}"
+        rows.append(obs(sid, "US", r["year"], r["value"], "final",
+                        f"nida-overdose-1999-2021-{table}-by-sex",
+                        f"workbook row {r['source_row']} ({r['sex']})"))
+    rows.sort(key=lambda r: (r["series_id"], r["period"]))
+    write("obs_us_overdose_nida_by_sex.csv", OBS_FIELDS, rows)
+
+
 def build_nchs_states(shared: Path) -> None:
     rows = []
     for r in read(shared / "nchs_drug_poisoning_mortality_by_state_1999_2017.csv"):
@@ -189,6 +215,39 @@ def build_sesnsp(shared: Path) -> None:
                                 str(state.get((kind, geo, period), 0)), status,
                                 "sesnsp-victimas-estatal", note_sum))
     write("obs_mx_homicide_victims_sesnsp.csv", OBS_FIELDS, rows)
+
+
+# SESNSP's sex and age labels -> series suffix. "No identificado" (sex and age both unknown)
+# stays in the national total only; "No especificado" age likewise.
+SESNSP_SEXES = {"Mujer": "female", "Hombre": "male"}
+SESNSP_AGES = {"Menores de edad (0-17)": "age_0_17", "Adultos (18 y más)": "age_18plus"}
+
+
+def build_sesnsp_by_sex_age(shared: Path) -> None:
+    """National monthly homicidio-doloso victims by sex and by age group (SESNSP's groups)."""
+    by = defaultdict(int)
+    months = set()
+    for r in read(shared / "sesnsp_victimas_homicidio_doloso_feminicidio_estado_mes_2015_2025.csv"):
+        if r["subtipo_de_delito"] != "Homicidio doloso":
+            continue
+        period = f"{int(r['n_year']):04d}-{int(r['n_month']):02d}"
+        months.add(period)
+        n = int(r["n_victimas"])
+        if r["genero"] in SESNSP_SEXES:
+            by[(SESNSP_SEXES[r["genero"]], period)] += n
+        if r["rango_de_edad"] in SESNSP_AGES:
+            by[(SESNSP_AGES[r["rango_de_edad"]], period)] += n
+    rows = []
+    last_year = max(months)[:4]
+    labels = {**{v: f"age groups of the rows with genero={k}" for k, v in SESNSP_SEXES.items()},
+              **{v: f"sexes of the rows with rango_de_edad={k}" for k, v in SESNSP_AGES.items()}}
+    for part, label in labels.items():
+        for period in sorted(months):
+            status = "provisional" if period[:4] == last_year else "final"
+            rows.append(obs(f"mx.homicide_victims.sesnsp.monthly.{part}", "MX", period,
+                            str(by.get((part, period), 0)), status, "sesnsp-victimas-estatal",
+                            f"sum over states, means and {label}"))
+    write("obs_mx_homicide_victims_sesnsp_by_sex_age.csv", OBS_FIELDS, rows)
 
 
 def build_geos(shared: Path) -> None:
@@ -312,12 +371,16 @@ def write_datapackage() -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="directory to write to (default: aidwatch/data)")
     ap.add_argument("--datapackage-only", action="store_true",
                     help="only rewrite datapackage.json (after editing a hand-typed file)")
     args = ap.parse_args()
+    global OUT
+    OUT = args.out or OUT
     if not args.datapackage_only:
-        for step in (build_nida, build_nchs_states, build_wdi, build_sesnsp, build_prices,
-                     build_funding, build_geos):
+        for step in (build_nida, build_nida_by_sex, build_nchs_states, build_wdi, build_sesnsp,
+                     build_sesnsp_by_sex_age, build_prices, build_funding, build_geos):
             step(args.shared)
     write_datapackage()
 

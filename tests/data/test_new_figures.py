@@ -1,0 +1,123 @@
+"""Cross-checks of the figures added for scope-exact claims: parts against wholes, rates
+against counts, vintages against final figures. Each test reads the embedded CSV files, so a
+typo in a hand-typed figure or a wrong filter in scripts/build_embedded_data.py fails here."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from aidwatch.settings import DATA_DIR
+
+
+def _observations() -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = []
+    for path in sorted(DATA_DIR.glob("obs_*.csv")):
+        with path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                row.setdefault("published", "")
+                row["published"] = row["published"] or ""
+                rows.append(row)
+    return rows
+
+
+OBS = _observations()
+
+
+def values(series_id: str, geo: str | None = None, *, status: str | None = None,
+           published: str | None = None) -> dict[str, float]:
+    """period -> value for one series (one geo), optionally one status / one vintage."""
+    out: dict[str, float] = {}
+    for r in OBS:
+        if r["series_id"] != series_id or (geo and r["geo"] != geo):
+            continue
+        if status and r["status"] != status:
+            continue
+        if published is not None and r["published"] != published:
+            continue
+        out[r["period"]] = float(r["value"])
+    return out
+
+
+def vintages(series_id: str) -> dict[str, list[tuple[str, float]]]:
+    """period -> [(published, value)] sorted by publication date."""
+    out: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for r in OBS:
+        if r["series_id"] == series_id and r["published"]:
+            out[r["period"]].append((r["published"], float(r["value"])))
+    return {p: sorted(v) for p, v in out.items()}
+
+
+# --- SESNSP victims by sex and age (derived by the build script from the shared file) ---
+
+def test_sesnsp_women_plus_men_never_exceed_the_national_total():
+    total = values("mx.homicide_victims.sesnsp.monthly", "MX")
+    female = values("mx.homicide_victims.sesnsp.monthly.female", "MX")
+    male = values("mx.homicide_victims.sesnsp.monthly.male", "MX")
+    assert len(total) == len(female) == len(male) >= 120
+    for month, n in total.items():
+        assert female[month] + male[month] <= n, month
+        assert male[month] > female[month] > 0, month
+
+
+def test_sesnsp_age_groups_never_exceed_the_national_total():
+    total = values("mx.homicide_victims.sesnsp.monthly", "MX")
+    minors = values("mx.homicide_victims.sesnsp.monthly.age_0_17", "MX")
+    adults = values("mx.homicide_victims.sesnsp.monthly.age_18plus", "MX")
+    for month, n in total.items():
+        assert minors[month] + adults[month] <= n, month
+        assert adults[month] > minors[month], month
+
+
+def test_sesnsp_women_men_and_unidentified_add_up_to_the_total(shared_dir: Path):
+    """Female + male + 'No identificado' = the national total, month by month."""
+    unidentified: dict[str, int] = defaultdict(int)
+    name = "sesnsp_victimas_homicidio_doloso_feminicidio_estado_mes_2015_2025.csv"
+    path = shared_dir / "data" / name
+    with path.open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            if r["subtipo_de_delito"] == "Homicidio doloso" and r["genero"] == "No identificado":
+                unidentified[f"{int(r['n_year']):04d}-{int(r['n_month']):02d}"] += int(
+                    r["n_victimas"])
+    total = values("mx.homicide_victims.sesnsp.monthly", "MX")
+    female = values("mx.homicide_victims.sesnsp.monthly.female", "MX")
+    male = values("mx.homicide_victims.sesnsp.monthly.male", "MX")
+    assert sum(unidentified.values()) > 0
+    for month, n in total.items():
+        assert female[month] + male[month] + unidentified.get(month, 0) == n, month
+
+
+# --- NIDA/NCHS overdose deaths by sex ---
+
+NIDA_DRUGS = ("total", "any_opioid", "prescription_opioids", "synthetic_opioids", "heroin",
+              "stimulants", "cocaine", "psychostimulants", "benzodiazepines", "antidepressants")
+
+
+@pytest.mark.parametrize("drug", NIDA_DRUGS)
+def test_overdose_deaths_of_women_and_men_sum_to_both_sexes(drug):
+    both = values(f"us.overdose_deaths.{drug}", "US")
+    female = values(f"us.overdose_deaths.{drug}.female", "US")
+    male = values(f"us.overdose_deaths.{drug}.male", "US")
+    years = [str(y) for y in range(1999, 2022)]
+    for year in years:
+        assert female[year] + male[year] == both[year], (drug, year)
+
+
+@pytest.mark.parametrize("drug", NIDA_DRUGS)
+def test_age_adjusted_rate_of_both_sexes_lies_between_women_and_men(drug):
+    both = values(f"us.overdose_deaths.{drug}.rate_age_adjusted", "US")
+    female = values(f"us.overdose_deaths.{drug}.rate_age_adjusted.female", "US")
+    male = values(f"us.overdose_deaths.{drug}.rate_age_adjusted.male", "US")
+    for year, rate in both.items():
+        if year in female and year in male:
+            low, high = sorted((female[year], male[year]))
+            assert low - 0.1 <= rate <= high + 0.1, (drug, year)
+
+
+def test_synthetic_opioid_deaths_of_men_2021_as_published():
+    assert values("us.overdose_deaths.synthetic_opioids.male", "US")["2021"] == 51030
+    assert values("us.overdose_deaths.synthetic_opioids.rate_age_adjusted.female",
+                  "US")["2021"] == 12.2
