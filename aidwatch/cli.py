@@ -527,6 +527,23 @@ def report(
                 soft_wrap=True)
 
 
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(
+        help="Address to listen on (default loopback only; 0.0.0.0 exposes it).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    snapshot: SnapshotOpt = None,
+) -> None:
+    """The web app and the JSON API (/api/v1) on the store, read-only, until Ctrl-C.
+
+    Example: aidwatch serve --port 8080   (then open http://127.0.0.1:8080/)
+    """
+    from .web import serve as run_server
+
+    run_server(host, port, STATE["db"], snapshot,
+               echo=lambda line: c.err.print(line, markup=False, soft_wrap=True))
+
+
 def main() -> None:
     """Entry point: run the app, turning expected errors into one-line messages."""
     try:
