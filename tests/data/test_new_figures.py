@@ -121,3 +121,33 @@ def test_synthetic_opioid_deaths_of_men_2021_as_published():
     assert values("us.overdose_deaths.synthetic_opioids.male", "US")["2021"] == 51030
     assert values("us.overdose_deaths.synthetic_opioids.rate_age_adjusted.female",
                   "US")["2021"] == 12.2
+
+
+# --- NCHS final figures after 2021 (Data Briefs 491 and 522) ---
+
+def test_total_rate_of_2022_lies_between_the_rates_of_women_and_men():
+    total = values("us.overdose_deaths.total.rate_age_adjusted", "US")["2022"]
+    female = values("us.overdose_deaths.total.rate_age_adjusted.female", "US")["2022"]
+    male = values("us.overdose_deaths.total.rate_age_adjusted.male", "US")["2022"]
+    assert female < total < male
+    # db491: the male rate rose 1.1% and the female rate fell 1.0% from 2021 (NIDA workbook)
+    male_2021 = values("us.overdose_deaths.total.rate_age_adjusted.male", "US")["2021"]
+    female_2021 = values("us.overdose_deaths.total.rate_age_adjusted.female", "US")["2021"]
+    assert round(100 * (male / male_2021 - 1), 1) == 1.1
+    assert round(100 * (female / female_2021 - 1), 1) == -1.0
+
+
+@pytest.mark.parametrize("drug,change", [("cocaine", 4.9), ("psychostimulants", 1.9)])
+def test_stimulant_rates_2022_to_2023_match_the_stated_percent_change(drug, change):
+    rate = values(f"us.overdose_deaths.{drug}.rate_age_adjusted", "US")
+    assert round(100 * (rate["2023"] / rate["2022"] - 1), 1) == change
+
+
+@pytest.mark.parametrize("year", ["2021", "2022"])
+def test_age_adjusted_rate_lies_within_the_age_specific_rates(year):
+    ages = ("15_24", "25_34", "35_44", "45_54", "55_64", "65plus")
+    rates = [values(f"us.overdose_deaths.total.rate.age_{a}", "US")[year] for a in ages]
+    total = values("us.overdose_deaths.total.rate_age_adjusted", "US")[year]
+    assert min(rates) < total < max(rates)
+    # db491: 35-44 highest and 65+ lowest among people 15 and older, in 2021 and 2022
+    assert max(rates) == rates[2] and min(rates) == rates[5]
