@@ -151,3 +151,73 @@ def test_age_adjusted_rate_lies_within_the_age_specific_rates(year):
     assert min(rates) < total < max(rates)
     # db491: 35-44 highest and 65+ lowest among people 15 and older, in 2021 and 2022
     assert max(rates) == rates[2] and min(rates) == rates[5]
+
+
+# --- INEGI homicides: half years, sex, states ---
+
+def test_first_half_is_roughly_half_of_the_definitive_year():
+    half = values("mx.homicides.inegi.count.half", "MX", status="final")
+    year = values("mx.homicides.inegi.count", "MX", status="final")
+    assert len(half) == 11
+    for period, n in half.items():
+        share = n / year[period[:4]]
+        assert 0.4 < share < 0.6, period
+
+
+@pytest.mark.parametrize("count_id,rate_id,period", [
+    ("mx.homicides.inegi.count.half", "mx.homicides.inegi.rate_per_100k.half", "2023-H1"),
+    ("mx.homicides.inegi.count_preliminary", "mx.homicides.inegi.rate_per_100k_preliminary",
+     "2021"),
+    ("mx.homicides.inegi.count_preliminary", "mx.homicides.inegi.rate_per_100k_preliminary",
+     "2024"),
+])
+def test_stated_inegi_rate_is_count_over_population(count_id, rate_id, period):
+    """INEGI's rate = count / population (INEGI's own estimate; WDI's differs by < 2%)."""
+    count = values(count_id, "MX")[period]
+    rate = values(rate_id, "MX")[period]
+    population = values("mx.population", "MX")[period[:4]]
+    implied = count / population * 100_000
+    decimals = 1 if rate != int(rate) else 0
+    assert abs(implied - rate) <= 0.5 * 10 ** -decimals + 0.02 * rate, (implied, rate)
+
+
+@pytest.mark.parametrize("year,status", [("2022", "final"), ("2023", "final"),
+                                         ("2023", "preliminary"), ("2024", "preliminary")])
+def test_rate_of_all_lies_between_women_and_men_near_their_mean(year, status):
+    male = values("mx.homicides.inegi.rate_per_100k.male", "MX", status=status)[year]
+    female = values("mx.homicides.inegi.rate_per_100k.female", "MX", status=status)[year]
+    total_id = ("mx.homicides.inegi.rate_per_100k" if status == "final"
+                else "mx.homicides.inegi.rate_per_100k_preliminary")
+    total = values(total_id, "MX")[year]
+    assert female < total < male
+    # men are a little under half the population; deaths of unrecorded sex add ~1%
+    assert abs(total - (male + female) / 2) <= 0.6
+
+
+def test_half_year_rates_of_women_and_men_bracket_the_total():
+    for period in ("2022-H1", "2023-H1"):
+        male = values("mx.homicides.inegi.rate_per_100k.half.male", "MX")[period]
+        female = values("mx.homicides.inegi.rate_per_100k.half.female", "MX")[period]
+        total = values("mx.homicides.inegi.rate_per_100k.half", "MX")[period]
+        assert female < total < male
+
+
+@pytest.mark.parametrize("year,status,national_id", [
+    ("2021", "preliminary", "mx.homicides.inegi.count_preliminary"),
+    ("2024", "preliminary", "mx.homicides.inegi.count_preliminary"),
+    ("2024", "final", "mx.homicides.inegi.count"),
+])
+def test_state_counts_are_parts_of_the_national_count(year, status, national_id):
+    states = [float(r["value"]) for r in OBS
+              if r["series_id"] == "mx.homicides.inegi.count.by_state"
+              and r["period"] == year and r["status"] == status]
+    assert states and all(r.startswith("MX-") for r in
+                          {r["geo"] for r in OBS
+                           if r["series_id"] == "mx.homicides.inegi.count.by_state"})
+    assert sum(states) < values(national_id, "MX")[year]
+
+
+def test_definitive_state_counts_revise_the_preliminary_ones_upwards():
+    prelim = values("mx.homicides.inegi.count.by_state", "MX-11", status="preliminary")
+    final = values("mx.homicides.inegi.count.by_state", "MX-11", status="final")
+    assert prelim["2024"] < final["2024"]
