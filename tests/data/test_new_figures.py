@@ -221,3 +221,74 @@ def test_definitive_state_counts_revise_the_preliminary_ones_upwards():
     prelim = values("mx.homicides.inegi.count.by_state", "MX-11", status="preliminary")
     final = values("mx.homicides.inegi.count.by_state", "MX-11", status="final")
     assert prelim["2024"] < final["2024"]
+
+
+# --- NCHS provisional counts as published (vintages) ---
+
+PRED = "us.overdose_deaths.provisional_12m_predicted"
+
+
+def test_first_announcement_exceeds_the_final_count_by_a_few_percent():
+    """Provisional counts include non-residents and predicted pending cases; final = residents."""
+    first = values(PRED + ".first_release", "US")
+    final = values("us.overdose_deaths.total", "US")
+    years = [p[:4] for p in first if p[:4] in final]
+    assert len(years) >= 6
+    for year in years:
+        ratio = first[f"{year}-12"] / final[year]
+        assert 1.0 < ratio < 1.05, (year, ratio)
+
+
+@pytest.mark.parametrize("earlier,later,change", [
+    (("2019-12", "2021-07-14"), ("2020-12", "2021-07-14"), 29.4),
+    (("2020-12", "2022-05-11"), ("2021-12", "2022-05-11"), 14.9),
+    (("2019-09", "2021-04-14"), ("2020-09", "2021-04-14"), 28.8),
+    (("2020-06", "2022-01-12"), ("2021-06", "2022-01-12"), 20.6),
+])
+def test_stated_year_on_year_changes_hold_within_one_release(earlier, later, change):
+    by_vintage = {(p, pub): v for p, vs in vintages(PRED).items() for pub, v in vs}
+    by_vintage.update({(p, pub): v for p, vs in vintages(PRED + ".first_release").items()
+                       for pub, v in vs})
+    a, b = by_vintage[earlier], by_vintage[later]
+    assert round(100 * (b / a - 1), 1) == change
+
+
+def test_every_vintage_is_published_after_its_period_ends():
+    for r in OBS:
+        if not r["published"]:
+            continue
+        period, published = r["period"], r["published"]
+        if "-H" in period:
+            end = f"{period[:4]}-{'06' if period.endswith('1') else '12'}"
+        elif len(period) == 7:
+            end = period
+        else:
+            end = f"{period[:4]}-12"
+        assert published[:7] > end, (r["series_id"], period, published)
+
+
+def test_reported_counts_never_exceed_predicted_counts_of_the_same_release():
+    for reported_id, predicted_id in (
+            ("us.overdose_deaths.provisional_12m", PRED),
+            ("us.overdose_deaths.any_opioid.provisional_12m",
+             "us.overdose_deaths.any_opioid.provisional_12m_predicted")):
+        predicted = {(p, pub): v for p, vs in vintages(predicted_id).items() for pub, v in vs}
+        pairs = 0
+        for p, vs in vintages(reported_id).items():
+            for pub, v in vs:
+                if (p, pub) in predicted:
+                    pairs += 1
+                    assert v <= predicted[(p, pub)], (reported_id, p, pub)
+        assert pairs >= 2
+
+
+def test_opioid_deaths_are_a_part_of_all_overdose_deaths_in_the_same_release():
+    total = {(p, pub): v for p, vs in vintages(PRED).items() for pub, v in vs}
+    opioid = vintages("us.overdose_deaths.any_opioid.provisional_12m_predicted")
+    matched = 0
+    for p, vs in opioid.items():
+        for pub, v in vs:
+            if (p, pub) in total:
+                matched += 1
+                assert 0.6 < v / total[(p, pub)] < 0.85, (p, pub)
+    assert matched >= 4
