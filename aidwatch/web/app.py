@@ -22,6 +22,7 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -187,6 +188,13 @@ def create_app(db: str | Path | None = None, snapshot: str | None = None, *,
 
     @app.middleware("http")
     async def _headers(request: Request, call_next):
+        if request.method == "GET" and not request.url.path.startswith(API_PREFIX):
+            # An HTML form sends its empty fields (from=&at=): on pages they mean "not set".
+            query = request.scope.get("query_string", b"")
+            if query:
+                kept = [(k, v) for k, v in parse_qsl(query.decode("latin-1"),
+                                                     keep_blank_values=True) if v.strip()]
+                request.scope["query_string"] = urlencode(kept).encode("latin-1")
         response = await call_next(request)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
