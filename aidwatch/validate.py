@@ -35,7 +35,8 @@ from .model import (
 
 EVENT_KINDS = (
     "policy", "funding", "agreement", "arrest", "extradition", "violence", "government",
-    "law", "data_release",
+    "law", "data_release", "escape", "release", "indictment", "conviction", "sentence",
+    "reward",
 )
 
 # name -> (type, required, description). Types: str, int, number, date, url.

@@ -292,3 +292,44 @@ def test_opioid_deaths_are_a_part_of_all_overdose_deaths_in_the_same_release():
                 matched += 1
                 assert 0.6 < v / total[(p, pub)] < 0.85, (p, pub)
     assert matched >= 4
+
+
+# --- events ---
+
+def _events() -> list[dict[str, str]]:
+    with (DATA_DIR / "events.csv").open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_el_chapo_timeline_is_in_order_escape_capture_escape_recapture_extradition_verdict():
+    events = _events()
+
+    def date_of(*words: str) -> str:
+        hits = [e["date"] for e in events
+                if "Chapo" in e["title"] and all(w in e["title"] for w in words)]
+        assert len(hits) == 1, (words, hits)
+        return hits[0]
+
+    steps = [date_of("escapes Puente Grande"), date_of("captured by"), date_of("escapes Altiplano"),
+             date_of("recaptured"), date_of("extradited"), date_of("convicted"),
+             date_of("sentenced")]
+    assert steps == sorted(steps) and len(set(steps)) == len(steps)
+    assert steps[5] == "2019-02-12"
+
+
+def test_every_event_quotes_a_source_that_names_its_year_or_day():
+    sources = {}
+    with (DATA_DIR / "sources.csv").open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            sources[r["source_id"]] = r
+    new_kinds = {"escape", "release", "indictment", "conviction", "sentence", "reward"}
+    checked = 0
+    for e in _events():
+        if e["kind"] not in new_kinds:
+            continue
+        src = sources[e["source_id"]]
+        text = " ".join((src["title"], src["url"], src["notes"]))
+        year = e["date"][:4]
+        assert year in text or "Aug. 9" in text or "Tuesday" in text, e["event_id"]
+        checked += 1
+    assert checked >= 7
