@@ -333,3 +333,57 @@ def test_every_event_quotes_a_source_that_names_its_year_or_day():
         assert year in text or "Aug. 9" in text or "Tuesday" in text, e["event_id"]
         checked += 1
     assert checked >= 7
+
+
+def test_preliminary_inegi_vintages_are_close_to_the_definitive_count():
+    prelim = vintages("mx.homicides.inegi.count")
+    final = values("mx.homicides.inegi.count", "MX", status="final")
+    assert len(prelim) >= 11
+    for year, vs in prelim.items():
+        for published, n in vs:
+            assert published[:4] > year
+            assert abs(final[year] - n) / final[year] < 0.05, (year, published)
+
+
+@pytest.mark.parametrize("year,status,published,unrecorded", [
+    ("2019", "preliminary", "2020-09-23", 230),  # the comunicado: 230 of unrecorded sex
+    ("2018", "final", "", 168),                   # definitive 2018: 168 of unrecorded sex
+])
+def test_inegi_men_women_and_unrecorded_sex_add_up_to_the_total(year, status, published,
+                                                                 unrecorded):
+    total = values("mx.homicides.inegi.count", "MX", status=status,
+                   published=published)[year]
+    men = values("mx.homicides.inegi.count.male", "MX", status=status,
+                 published=published)[year]
+    women = values("mx.homicides.inegi.count.female", "MX", status=status,
+                   published=published)[year]
+    assert men + women + unrecorded == total
+
+
+def test_inegi_2018_preliminary_sex_counts_are_parts_of_the_preliminary_total():
+    pub = "2019-07-25"
+    total = values("mx.homicides.inegi.count", "MX", published=pub)["2018"]
+    men = values("mx.homicides.inegi.count.male", "MX", published=pub)["2018"]
+    women = values("mx.homicides.inegi.count.female", "MX", published=pub)["2018"]
+    assert 0.99 * total < men + women < total
+    # the definitive figure is the preliminary one plus 721 (as the definitive release says)
+    assert values("mx.homicides.inegi.count", "MX", status="final")["2018"] - total == 721
+
+
+@pytest.mark.parametrize("period", ["2019-H1", "2023-H1"])
+def test_half_year_counts_of_men_and_women_are_parts_of_the_total(period):
+    total = values("mx.homicides.inegi.count.half", "MX", status="preliminary")[period]
+    men = values("mx.homicides.inegi.count.half.male", "MX")[period]
+    women = values("mx.homicides.inegi.count.half.female", "MX")[period]
+    assert 0.99 * total < men + women <= total
+    assert 0.85 < men / total < 0.92
+
+
+def test_definitive_2018_state_counts_sum_below_the_national_count_and_rank_as_stated():
+    final = {r["geo"]: float(r["value"]) for r in OBS
+             if r["series_id"] == "mx.homicides.inegi.count.by_state"
+             and r["period"] == "2018" and r["status"] == "final"}
+    assert sum(final.values()) < values("mx.homicides.inegi.count", "MX", status="final")["2018"]
+    ranked = sorted(final, key=final.get, reverse=True)
+    assert ranked[:3] == ["MX-11", "MX-15", "MX-08"]  # Guanajuato, Estado de México, Chihuahua
+    assert ranked[-1] == "MX-31"                       # Yucatán
