@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -82,6 +82,34 @@ class RateLimiter:
             return None
 
 
+class ResponseCache:
+    """A bounded LRU of API read responses (bytes), at most ``max_bytes`` in all."""
+
+    def __init__(self, max_bytes: int = 64_000_000, max_item: int = 2_000_000) -> None:
+        self.max_bytes, self.max_item, self.size = max_bytes, max_item, 0
+        self._items: OrderedDict[tuple, tuple] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> tuple | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: tuple, item: tuple) -> None:
+        if len(item[0]) > self.max_item:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = item
+            self.size += len(item[0])
+            while self.size > self.max_bytes and self._items:
+                _, old = self._items.popitem(last=False)
+                self.size -= len(old[0])
+
+
 class WebState:
     """The app's one store connection, its default snapshot, limits and result caches."""
 
@@ -93,6 +121,7 @@ class WebState:
         self.limiter = RateLimiter(limits.compute_per_minute)
         self._cache: OrderedDict[tuple, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self.response_cache = ResponseCache()
 
     @contextmanager
     def store(self, snapshot: str | None = None) -> Iterator[Store]:
@@ -195,7 +224,30 @@ def create_app(db: str | Path | None = None, snapshot: str | None = None, *,
                 kept = [(k, v) for k, v in parse_qsl(query.decode("latin-1"),
                                                      keep_blank_values=True) if v.strip()]
                 request.scope["query_string"] = urlencode(kept).encode("latin-1")
-        response = await call_next(request)
+        key = None
+        if (request.method == "GET" and request.url.path.startswith(API_PREFIX)
+                and not request.url.path.endswith(("/evaluate", "/docs"))):
+            # The store is read-only while served: a read's answer never changes, so it is
+            # kept (bounded) and served again without touching the store.
+            key = ("response", request.url.path, request.scope.get("query_string", b""))
+            hit = state.response_cache.get(key)
+            if hit is not None:
+                body, status, media, headers = hit
+                response = Response(body, status_code=status, media_type=media,
+                                    headers=headers)
+                key = None
+            else:
+                response = await call_next(request)
+        else:
+            response = await call_next(request)
+        if key is not None and response.status_code == 200:
+            body = b"".join([chunk async for chunk in response.body_iterator])
+            headers = {k: v for k, v in response.headers.items()
+                       if k.lower() == "content-disposition"}
+            state.response_cache.put(key, (body, 200, response.media_type
+                                           or response.headers.get("content-type"), headers))
+            response = Response(body, status_code=200, headers=headers,
+                                media_type=response.headers.get("content-type"))
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
