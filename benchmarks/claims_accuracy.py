@@ -339,6 +339,10 @@ def score_corpus(texts: dict[str, Text], labels: list[Label], findings: list[Fin
     """The overall figures plus the same per language (en/es) and per slice (en-h/en-s/es)."""
     result = score(labels, findings)
     result["texts"] = len(texts)
+    # findings inside a file's header (title, URLs, found_via ...): none of them is labelled
+    result["header_findings"] = dict(Counter(
+        f.verdict for f in findings if f.kind != "consistency" and f.text_id in texts
+        and f.start < texts[f.text_id].body_offset))
     groups: dict[str, Callable[[str], bool]] = {}
     for lang in sorted({t.language for t in texts.values()}):
         groups[f"language={lang}"] = (lambda tid, lang=lang: texts[tid].language == lang)
@@ -406,6 +410,9 @@ def report(result: dict[str, Any], seconds: dict[str, float], details: bool,
                  f"{result['contradicted_right']}; findings matching no label: "
                  + (", ".join(f"{n} {v}" for v, n in sorted(result["unmatched_findings"].items()))
                     or "none"))
+    if result.get("header_findings"):
+        lines.append("of the unmatched findings, in the files' headers: " + ", ".join(
+            f"{n} {v}" for v, n in sorted(result["header_findings"].items())))
     lines.append("")
     lines.append("confusion (rows: label, columns: checker)")
     cols = (*VERDICTS, MISSED)

@@ -274,3 +274,13 @@ def test_slices_split_by_text_prefix_and_language():
     assert s["slice=en-s"]["extraction_recall"] == 0.0
     assert s["language=en"]["labels"] == 2 and s["language=es"]["contradicted_precision"] == 0.0
     assert r["contradicted_precision"] == 0.0
+
+
+def test_findings_in_a_file_header_are_counted_apart_and_still_count_as_alarms():
+    texts = {"en-h-01-a": bench.Text("en-h-01-a", Path("a"), "x" * 100, 40, {"language": "en"})}
+    labels = [L(50, 55, "supported", text="en-h-01-a")]
+    findings = [F(50, 55, "supported", text="en-h-01-a"),
+                F(10, 14, "contradicted", text="en-h-01-a")]
+    r = bench.score_corpus(texts, labels, findings)
+    assert r["header_findings"] == {"contradicted": 1}
+    assert r["contradicted_precision"] == 0.0
