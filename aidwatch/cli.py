@@ -347,6 +347,10 @@ def refresh(
                 f"{marks[o.status]} {o.line()}", markup=False, soft_wrap=True)))
     if as_json:
         c.print_json(report.to_dict())
+    elif report.unchanged:
+        c.out.print(f"no changes: {', '.join(report.landed)} hold the values of snapshot "
+                    f"{report.previous}; nothing {'would be ' if dry_run else ''}written",
+                    markup=False)
     elif report.snapshot_id:
         s = report.summary
         c.out.print(f"snapshot {report.snapshot_id} written (previous: {report.previous}): "

@@ -536,6 +536,10 @@ def _text(value: object, typ: str) -> str:
     return str(value)
 
 
+class StoreLocked(StoreError):
+    """Another process holds the store's file lock (a read-only reader blocks a writer)."""
+
+
 def write_snapshot(path: Path, base: EvidenceBase, snapshot_id: str, kind: str, digest: str,
                    note: str = "") -> str:
     """Insert one complete snapshot in a single transaction on a read-write connection.
@@ -546,10 +550,11 @@ def write_snapshot(path: Path, base: EvidenceBase, snapshot_id: str, kind: str, 
     try:
         con = duckdb.connect(str(path))
     except duckdb.Error as exc:
-        raise StoreError(f"cannot open the store {path} for writing: "
-                         f"{str(exc).splitlines()[0]}",
-                         "close other connections to it: aidwatch web, notebooks, open Store "
-                         "objects in this process") from None
+        locked = "lock" in str(exc).lower()
+        raise (StoreLocked if locked else StoreError)(
+            f"cannot open the store {path} for writing: {str(exc).splitlines()[0]}",
+            "another aidwatch command (report, serve, a notebook's open store) is reading it; "
+            "run the refresh again when it has finished" if locked else None) from None
     try:
         existing = {r[0] for r in con.execute("SELECT snapshot_id FROM snapshots").fetchall()}
         final_id, n = snapshot_id, 1

@@ -15,7 +15,15 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import date
 
-from .http import Fetched, HttpClient, MissingKey, SourceError, base_url
+from .http import (
+    DEFAULT_BODY_MB,
+    DEFAULT_DOWNLOAD_MB,
+    Fetched,
+    HttpClient,
+    MissingKey,
+    SourceError,
+    base_url,
+)
 
 
 @dataclass
@@ -59,6 +67,10 @@ class Connector(ABC):
     citation: str = ""
     series_ids: tuple[str, ...] = ()   # series the connector writes
     min_interval: float = 0.0       # seconds between requests to the publisher
+    # Body-size caps (MB): responses held in memory, files streamed to disk. They stop an
+    # endless or runaway body; $AIDWATCH_<NAME>_MAX_MB overrides both.
+    max_body_mb: float = DEFAULT_BODY_MB
+    max_download_mb: float = DEFAULT_DOWNLOAD_MB
 
     @property
     def base_url(self) -> str:

@@ -1,6 +1,13 @@
 """The one HTTP client every connector uses: timeouts, retries, rate limits, a disk cache.
 
-* Timeouts on connect and read (``AIDWATCH_HTTP_TIMEOUT``, seconds, default 60).
+* Timeouts on connect and on each read (``AIDWATCH_HTTP_TIMEOUT``, seconds, default 60), and
+  a total deadline per request, retries and waits included (``AIDWATCH_HTTP_DEADLINE``,
+  default 300 s; ``AIDWATCH_HTTP_DOWNLOAD_DEADLINE``, default 3600 s, for files streamed to
+  disk): a server that drips a byte at a time cannot hold a refresh for ever.
+* A body-size cap per source (``set_limits``): bodies held in memory stop at 256 MB, files
+  streamed to disk at 4096 MB, unless the connector sets its own (``Connector.max_body_mb``)
+  or ``AIDWATCH_<SOURCE>_MAX_MB`` does. An endless body fails that source; it never fills
+  memory or the disk. A ``Content-Length`` over the cap fails before any byte is read.
 * Retries with exponential backoff on 429 and 5xx and on read timeouts; a ``Retry-After``
   header is honoured (capped). ``AIDWATCH_HTTP_BACKOFF`` sets the first wait (default 1 s).
 * A minimum interval between requests to the same host (per connector), so a refresh never
@@ -54,6 +61,20 @@ class MissingKey(SourceError):
     """A source needs a key from the environment that is not set."""
 
 
+class _TooLarge(Exception):
+    def __init__(self, size: int, declared: bool) -> None:
+        self.size, self.declared = size, declared
+
+
+class _DeadlineExceeded(Exception):
+    pass
+
+
+MB = 1 << 20
+DEFAULT_BODY_MB = 256.0
+DEFAULT_DOWNLOAD_MB = 4096.0
+
+
 def env_float(name: str, default: float) -> float:
     try:
         return float(os.environ[name])
@@ -90,7 +111,9 @@ class HttpClient:
     """Shared client. One instance per refresh; ``source`` names the caller in messages.
 
     Args:
-        timeout: seconds for connect/read (default ``$AIDWATCH_HTTP_TIMEOUT`` or 60).
+        timeout: seconds for connect and for each read (``$AIDWATCH_HTTP_TIMEOUT`` or 60).
+        deadline: total seconds for one request, retries and waits included
+            (``$AIDWATCH_HTTP_DEADLINE`` or 300); ``download_deadline`` for ``download``.
         retries: attempts after the first one on 429/5xx/timeouts.
         backoff: first wait in seconds, doubled each retry (``$AIDWATCH_HTTP_BACKOFF``).
         max_wait: cap on any single wait, including a server's Retry-After.
@@ -100,6 +123,9 @@ class HttpClient:
     """
 
     timeout: float = field(default_factory=lambda: env_float("AIDWATCH_HTTP_TIMEOUT", 60.0))
+    deadline: float = field(default_factory=lambda: env_float("AIDWATCH_HTTP_DEADLINE", 300.0))
+    download_deadline: float = field(
+        default_factory=lambda: env_float("AIDWATCH_HTTP_DOWNLOAD_DEADLINE", 3600.0))
     retries: int = 3
     backoff: float = field(default_factory=lambda: env_float("AIDWATCH_HTTP_BACKOFF", 1.0))
     max_wait: float = field(default_factory=lambda: env_float("AIDWATCH_HTTP_MAX_WAIT", 60.0))
@@ -109,6 +135,7 @@ class HttpClient:
     sleep: Callable[[float], None] = time.sleep
     pace: float = 1.0
     _last_call: dict[str, float] = field(default_factory=dict)
+    _limits: dict[str, tuple[float, float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -128,6 +155,18 @@ class HttpClient:
         self.close()
 
     # -- public ----------------------------------------------------------------------------
+    def set_limits(self, source: str, body_mb: float, download_mb: float) -> None:
+        """Cap ``source``'s bodies: ``body_mb`` held in memory, ``download_mb`` streamed to
+        disk (refresh sets each connector's own caps)."""
+        self._limits[source] = (body_mb, download_mb)
+
+    def limits(self, source: str) -> tuple[float, float]:
+        """``source``'s caps in MB (in memory, on disk); ``$AIDWATCH_<SOURCE>_MAX_MB`` wins."""
+        env = env_float(f"AIDWATCH_{source.upper()}_MAX_MB", 0.0)
+        if env > 0:
+            return env, env
+        return self._limits.get(source, (DEFAULT_BODY_MB, DEFAULT_DOWNLOAD_MB))
+
     def get(self, source: str, url: str, *, params: Mapping[str, str] | None = None,
             secret_params: Mapping[str, str] | None = None, secret_path: str = "",
             headers: Mapping[str, str] | None = None, min_interval: float = 0.0,
@@ -194,28 +233,40 @@ class HttpClient:
             if meta.get("last_modified"):
                 send_headers["If-Modified-Since"] = meta["last_modified"]
         host = urlsplit(url).netloc
+        total = self.download_deadline if stream else self.deadline
+        deadline = time.monotonic() + total
+        cap = self.limits(source)[1 if stream else 0]
         attempt = 0
         while True:
             self._pace(host, min_interval)
             self._emit(source, f"{method} {public_url}" + (f" (retry {attempt})"
                                                             if attempt else ""))
-            streamed = None
             try:
-                if stream:
-                    response, streamed = self._stream(source, real_url, send_headers, entry)
-                elif json_body is not None:
-                    response = self._client.request(method, real_url, json=json_body[1],
-                                                    headers=send_headers)
-                else:
-                    response = self._client.request(method, real_url, headers=send_headers)
+                response, body, streamed = self._send(
+                    source, method, real_url, send_headers,
+                    json_body[1] if json_body is not None else None,
+                    entry if stream else None, deadline, int(cap * MB))
+            except _TooLarge as exc:
+                what = "declares" if exc.declared else "sent more than"
+                size = f" ({exc.size / MB:,.0f} MB)" if exc.declared else ""
+                raise SourceError(source, f"the response from {host} {what} the {cap:g} MB "
+                                  f"limit for {source}{size}; nothing was kept",
+                                  f"set AIDWATCH_{source.upper()}_MAX_MB to allow more") from None
+            except _DeadlineExceeded:
+                raise SourceError(source, f"no complete response from {host} within the "
+                                  f"{total:g}s deadline ({attempt + 1} attempts)",
+                                  "the server is too slow; AIDWATCH_HTTP_DEADLINE sets the "
+                                  "limit") from None
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 raise SourceOffline(source, f"cannot reach {host} ({_reason(exc)})",
                                     "offline? the embedded data keeps working") from None
             except (httpx.TimeoutException, httpx.RemoteProtocolError) as exc:
-                # A timeout or a body cut short: retried, never used as data.
-                if attempt < self.retries:
+                # A timeout or a body cut short: retried while the deadline allows, never
+                # used as data.
+                wait = self._wait(attempt + 1, None)
+                if attempt < self.retries and time.monotonic() + wait < deadline:
                     attempt += 1
-                    self.sleep(self._wait(attempt, None))
+                    self.sleep(wait)
                     continue
                 if isinstance(exc, httpx.TimeoutException):
                     raise SourceError(source, f"timed out after {self.timeout:g}s waiting for "
@@ -225,11 +276,12 @@ class HttpClient:
             except httpx.HTTPError as exc:
                 raise SourceError(source, f"request to {host} failed ({_reason(exc)})") from None
             if response.status_code in RETRY_STATUSES and attempt < self.retries:
-                attempt += 1
-                wait = self._wait(attempt, response.headers.get("Retry-After"))
-                self._emit(source, f"HTTP {response.status_code}, waiting {wait:.2g}s")
-                self.sleep(wait)
-                continue
+                wait = self._wait(attempt + 1, response.headers.get("Retry-After"))
+                if time.monotonic() + wait < deadline:
+                    attempt += 1
+                    self._emit(source, f"HTTP {response.status_code}, waiting {wait:.2g}s")
+                    self.sleep(wait)
+                    continue
             break
         if response.status_code == 304 and meta:
             self._emit(source, f"not modified, using cached copy of {public_url}")
@@ -255,34 +307,58 @@ class HttpClient:
                               path=entry.with_suffix(".body"), digest=digest)
             self._write_meta(entry, fetched, size)
             return fetched
-        fetched = Fetched(public_url, response.status_code, response.content, kept)
+        fetched = Fetched(public_url, response.status_code, body, kept)
         if 200 <= response.status_code < 300:
             self._write_cache(entry, fetched)
         return fetched
 
-    def _stream(self, source: str, url: str, headers: dict,
-                entry: Path) -> tuple[httpx.Response, tuple[Path, str, int] | None]:
-        """Send a GET and, on 2xx, write the body to a temporary file beside the cache entry."""
-        with self._client.stream("GET", url, headers=headers) as response:
-            if not 200 <= response.status_code < 300:
-                response.read()
-                return response, None
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(dir=entry.parent, prefix=".download")
+    def _send(self, source: str, method: str, url: str, headers: dict, json_payload,
+              to_file: Path | None, deadline: float, cap: int,
+              ) -> tuple[httpx.Response, bytes, tuple[Path, str, int] | None]:
+        """One attempt: the response, its body (in memory, or on 2xx with ``to_file`` written
+        to a temporary file beside it), both bounded by ``cap`` bytes and by ``deadline``."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _DeadlineExceeded
+        per_read = min(self.timeout, remaining)
+        kwargs: dict = {"headers": headers,
+                        "timeout": httpx.Timeout(per_read, connect=min(per_read, 20.0))}
+        if json_payload is not None:
+            kwargs["json"] = json_payload
+        with self._client.stream(method, url, **kwargs) as response:
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > cap:
+                raise _TooLarge(int(declared), True)
+            if to_file is None or not 200 <= response.status_code < 300:
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > cap:
+                        raise _TooLarge(size, False)
+                    if time.monotonic() > deadline:
+                        raise _DeadlineExceeded
+                    chunks.append(chunk)
+                return response, b"".join(chunks), None
+            to_file.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=to_file.parent, prefix=".download")
             tmp, h, size, step = Path(name), hashlib.sha256(), 0, 0
             try:
                 with os.fdopen(fd, "wb") as fh:
                     for chunk in response.iter_bytes(1 << 20):
+                        size += len(chunk)
+                        if size > cap:
+                            raise _TooLarge(size, False)
+                        if time.monotonic() > deadline:
+                            raise _DeadlineExceeded
                         fh.write(chunk)
                         h.update(chunk)
-                        size += len(chunk)
                         if size >> 26 > step:  # every 64 MB
                             step = size >> 26
                             self._emit(source, f"downloaded {size / 1e6:,.0f} MB")
             except BaseException:
                 tmp.unlink(missing_ok=True)
                 raise
-            return response, (tmp, h.hexdigest(), size)
+            return response, b"", (tmp, h.hexdigest(), size)
 
     def _wait(self, attempt: int, retry_after: str | None) -> float:
         wait = self.backoff * 2 ** (attempt - 1)

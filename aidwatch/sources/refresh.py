@@ -7,6 +7,12 @@ checks that guard the embedded data. A source whose rows fail validation is drop
 rest re-validated. The snapshot is inserted inside one DuckDB transaction, so a failure
 leaves the store exactly as it was. This is the only module of ``aidwatch.sources`` that
 reads or writes the store.
+
+Two rules for the write: a refresh whose tables equal the previous snapshot's (the retrieval
+date of the sources aside) writes nothing and says "no changes"; and while another command
+holds the store open (a ``report`` reading it), the write waits and retries, for at most
+``$AIDWATCH_LOCK_WAIT`` seconds (default 60). The per-source outcome lines are reported
+before the write, so a write that fails never hides what was fetched.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
@@ -23,7 +31,15 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import AidWatchError, DataValidationError, InputError, Problem
-from ..store import TABLES, SnapshotDiff, diff_frames, open_store, snapshot_rows, write_snapshot
+from ..store import (
+    TABLES,
+    SnapshotDiff,
+    StoreLocked,
+    diff_frames,
+    open_store,
+    snapshot_rows,
+    write_snapshot,
+)
 from ..validate import SCHEMAS, datapackage_descriptor, load_evidence
 from .base import Batch, Connector
 from .bls import BLS
@@ -70,6 +86,7 @@ class RefreshReport:
     dry_run: bool
     outcomes: list[SourceOutcome]
     summary: dict[str, int] = field(default_factory=dict)
+    unchanged: bool = False   # sources landed, but their rows equal the previous snapshot's
 
     @property
     def landed(self) -> list[str]:
@@ -81,7 +98,8 @@ class RefreshReport:
 
     def to_dict(self) -> dict:
         return {"previous_snapshot": self.previous, "snapshot_id": self.snapshot_id,
-                "dry_run": self.dry_run, "landed": self.landed, "failed": self.failed,
+                "dry_run": self.dry_run, "unchanged": self.unchanged,
+                "landed": self.landed, "failed": self.failed,
                 "summary": self.summary, "sources": [asdict(o) for o in self.outcomes]}
 
 
@@ -111,7 +129,8 @@ def refresh(sources: Iterable[str] | None = None, *, db: str | Path | None = Non
             dry_run: bool = False, client: HttpClient | None = None,
             today: date | None = None,
             on_event: Callable[[str, str], None] | None = None,
-            on_source: Callable[[SourceOutcome], None] | None = None) -> RefreshReport:
+            on_source: Callable[[SourceOutcome], None] | None = None,
+            lock_wait: float | None = None) -> RefreshReport:
     """Fetch ``sources`` (default: all), validate, and write a new snapshot unless dry-run.
 
     Args:
@@ -120,10 +139,14 @@ def refresh(sources: Iterable[str] | None = None, *, db: str | Path | None = Non
         dry_run: fetch and validate, report what would change, write nothing.
         client: an ``HttpClient`` (tests pass one with short backoff).
         on_event: progress callback (source, message) for each request.
-        on_source: called with each source's outcome as soon as it is known.
+        on_source: called with each source's outcome as soon as it is known (before the
+            write, so a failed write never hides them).
+        lock_wait: seconds to wait for another command to release the store
+            (default ``$AIDWATCH_LOCK_WAIT`` or 60).
 
-    A failing source is reported and skipped; the others land. Raises only for bad input or
-    a store that cannot be written.
+    A failing source is reported and skipped; the others land. Nothing is written when the
+    landed rows equal the previous snapshot's (``report.unchanged``). Raises only for bad
+    input or a store that cannot be written (``StoreLocked`` after ``lock_wait``).
     """
     names = _select(sources)
     today = today or date.today()
@@ -140,6 +163,7 @@ def refresh(sources: Iterable[str] | None = None, *, db: str | Path | None = Non
     try:
         for name in names:
             connector = CONNECTORS[name]()
+            client.set_limits(name, connector.max_body_mb, connector.max_download_mb)
             try:
                 connector.check_keys()
                 batch = connector.fetch(client, today)
@@ -208,18 +232,61 @@ def refresh(sources: Iterable[str] | None = None, *, db: str | Path | None = Non
                     rows={"observations": len(batch.observations),
                           "funding lines": len(batch.funding), "events": len(batch.events)},
                     changes=per_source[name], payload_hashes=batch.payload_hashes)
-            if not dry_run:
+                if on_source:
+                    on_source(outcomes[name])
+            report.unchanged = same_rows(prev_rows, new_rows)
+            if not dry_run and not report.unchanged:
                 snapshot_id = _snapshot_id(digest)
                 skipped = [o.line() for o in outcomes.values() if o.status != "landed"]
                 note = ("refresh of " + ", ".join(batches) + " from " + previous
                         + ("; not refreshed: " + " | ".join(skipped) if skipped else ""))
-                report.snapshot_id = write_snapshot(store_path, base, snapshot_id, "refresh",
-                                                    digest, note[:2000])
-            if on_source:
-                for name in batches:
-                    on_source(outcomes[name])
+                report.snapshot_id = _write_waiting(
+                    store_path, base, snapshot_id, digest, note[:2000], list(batches),
+                    _lock_wait() if lock_wait is None else lock_wait, on_event)
     report.outcomes = [outcomes[n] for n in names if n in outcomes]
     return report
+
+
+def _lock_wait() -> float:
+    try:
+        return max(0.0, float(os.environ.get("AIDWATCH_LOCK_WAIT", "60")))
+    except ValueError:
+        return 60.0
+
+
+def _write_waiting(store_path: Path, base, snapshot_id: str, digest: str, note: str,
+                   fetched: list[str], lock_wait: float,
+                   on_event: Callable[[str, str], None] | None) -> str:
+    """``write_snapshot``, retried while another process holds the store (bounded)."""
+    deadline = time.monotonic() + lock_wait
+    while True:
+        try:
+            return write_snapshot(store_path, base, snapshot_id, "refresh", digest, note)
+        except StoreLocked as exc:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise StoreLocked(
+                    f"the store {store_path} stayed in use by another aidwatch command for "
+                    f"{lock_wait:g}s; nothing was written ({', '.join(fetched)} fetched and "
+                    "checked; their responses are cached, so running the refresh again is "
+                    "quick)", exc.hint) from None
+            if on_event:
+                on_event("store", f"in use by another command; waiting up to {left:.0f}s")
+            time.sleep(min(0.25, left))
+
+
+def same_rows(old: dict[str, list[dict]], new: dict[str, list[dict]]) -> bool:
+    """Whether two versions of the tables hold the same rows (order aside).
+
+    A source's retrieval date alone is not a change: refreshing unchanged figures on another
+    day adds no snapshot. Rows are compared as the text the data files hold, so a value that
+    differs in any digit counts as a change.
+    """
+    def rows(table: str, version: dict[str, list[dict]]) -> list[tuple[str, ...]]:
+        cols = [f[0] for f in SCHEMAS[table] if not (table == "sources" and f[0] == "retrieved")]
+        return sorted(tuple("" if r.get(c) is None else str(r.get(c)) for c in cols)
+                      for r in version.get(table, []))
+    return all(rows(t, old) == rows(t, new) for t in TABLES)
 
 
 # -- candidate tables -------------------------------------------------------------------------
@@ -361,4 +428,4 @@ def _batch_source_ids(batch: Batch, prev: dict[str, list[dict]]) -> set[str]:
 
 
 __all__ = ["CONNECTORS", "RefreshReport", "SnapshotDiff", "SourceOutcome", "connector_table",
-           "refresh"]
+           "refresh", "same_rows"]

@@ -38,6 +38,9 @@ class Reply:
     delay: float = 0.0          # seconds before answering (slow responses)
     truncate_at: int | None = None   # send only this many bytes of a longer Content-Length
     etag: str | None = None     # answer 304 when the request carries this ETag
+    drip: float = 0.0           # seconds between single bytes of the body (a dripping server)
+    endless: bool = False       # no Content-Length, bytes until the client hangs up
+    declare_length: int | None = None  # a Content-Length to announce instead of the real one
 
 
 @dataclass
@@ -56,6 +59,8 @@ class FixtureServer:
     def __init__(self) -> None:
         self.routes: list[tuple[re.Pattern, str, list[Reply] | Handler]] = []
         self.requests: list[Request] = []
+        self.stopping = threading.Event()
+        self.sent_bytes = 0
         server = self
 
         class _H(BaseHTTPRequestHandler):
@@ -85,8 +90,34 @@ class FixtureServer:
                     self.send_header(k, v)
                 if reply.etag:
                     self.send_header("ETag", reply.etag)
-                self.send_header("Content-Length", str(len(reply.body)))
+                if reply.endless:
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    self.close_connection = True
+                    chunk = (reply.body or b"x") * max(1, 65536 // max(1, len(reply.body)))
+                    try:
+                        while not server.stopping.is_set():
+                            self.wfile.write(chunk)
+                            server.sent_bytes += len(chunk)
+                    except OSError:
+                        pass  # the client hung up: what an endless body should end with
+                    return
+                length = reply.declare_length if reply.declare_length is not None \
+                    else len(reply.body)
+                self.send_header("Content-Length", str(length))
                 self.end_headers()
+                if reply.drip:
+                    try:
+                        for i in range(len(reply.body)):
+                            if server.stopping.is_set():
+                                break
+                            self.wfile.write(reply.body[i:i + 1])
+                            self.wfile.flush()
+                            time.sleep(reply.drip)
+                    except OSError:
+                        pass
+                    self.close_connection = True
+                    return
                 if reply.truncate_at is not None:
                     self.wfile.write(reply.body[: reply.truncate_at])
                     self.wfile.flush()
@@ -125,6 +156,7 @@ class FixtureServer:
         return [r for r in self.requests if re.search(pattern, r.path)]
 
     def close(self) -> None:
+        self.stopping.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
