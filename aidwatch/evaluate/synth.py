@@ -44,8 +44,8 @@ def parse_donors(donors: str | Sequence[Any] | None, what: str = "donors") -> li
     """A donor pool as a list, each unit once: ``"COL, PER"`` or ``["COL", "PER"]``.
 
     The one reader of a donor list: the CLI's ``--donors``, ``run_battery``/``run_synth``,
-    ``SyntheticControl`` and the web API (when it exists) must all call it, never split or
-    filter a list of their own. A repeated donor is refused rather than dropped quietly: the
+    ``SyntheticControl`` and the web API (``web/api.py``; any future API route too) must all
+    call it, never split or filter a list of their own. A repeated donor is refused rather than dropped quietly: the
     in-space placebo treats every listed donor as a unit, so ``COL,COL,COL`` would count
     Colombia's placebo three times and lower the permutation p-value at will.
 
