@@ -262,14 +262,14 @@ def _write_waiting(store_path: Path, base, snapshot_id: str, digest: str, note: 
     while True:
         try:
             return write_snapshot(store_path, base, snapshot_id, "refresh", digest, note)
-        except StoreLocked as exc:
+        except StoreLocked:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise StoreLocked(
                     f"the store {store_path} stayed in use by another aidwatch command for "
                     f"{lock_wait:g}s; nothing was written ({', '.join(fetched)} fetched and "
-                    "checked; their responses are cached, so running the refresh again is "
-                    "quick)", exc.hint) from None
+                    "checked)", "run the refresh again when that command has finished; "
+                    "AIDWATCH_LOCK_WAIT sets how long to wait") from None
             if on_event:
                 on_event("store", f"in use by another command; waiting up to {left:.0f}s")
             time.sleep(min(0.25, left))
