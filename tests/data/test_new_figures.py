@@ -387,3 +387,15 @@ def test_definitive_2018_state_counts_sum_below_the_national_count_and_rank_as_s
     ranked = sorted(final, key=final.get, reverse=True)
     assert ranked[:3] == ["MX-11", "MX-15", "MX-08"]  # Guanajuato, Estado de México, Chihuahua
     assert ranked[-1] == "MX-31"                       # Yucatán
+
+
+def test_every_inegi_count_by_sex_is_a_part_of_the_total_of_the_same_vintage():
+    def keyed(series_id):
+        return {(r["period"], r["status"], r["published"]): float(r["value"]) for r in OBS
+                if r["series_id"] == series_id and r["geo"] == "MX"}
+    total = keyed("mx.homicides.inegi.count")
+    men, women = keyed("mx.homicides.inegi.count.male"), keyed("mx.homicides.inegi.count.female")
+    shared = set(men) & set(women) & set(total)
+    assert len(shared) >= 4
+    for key in shared:
+        assert 0.97 * total[key] < men[key] + women[key] <= total[key], key
