@@ -209,3 +209,24 @@ def test_a_killed_build_leaves_the_previous_brief_and_the_next_build_cleans_up(
     assert done.returncode == 0, done.stderr
     assert no_staging_left(out)
     assert (out / "data" / "mine.csv").read_text() == "a,b\n1,2\n"
+
+
+def test_a_locked_store_fails_the_build_and_leaves_the_previous_brief(run_cli, db_path,
+                                                                      previous, tmp_path):
+    out, before = previous
+    held = tmp_path / "held.duckdb"
+    held.write_bytes(db_path.read_bytes())
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time, duckdb; con = duckdb.connect(sys.argv[1]); "
+         "print('holding', flush=True); time.sleep(60)", str(held)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        code, _, err = run_cli(held, "report", "--out", str(out), "--format", "html",
+                               "--quiet")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code in (1, 2) and err.startswith("error: ") and "Traceback" not in err
+    assert tree(out) == before
+    assert no_staging_left(out)
