@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import socket
@@ -66,23 +67,57 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))] if s else float("nan")
 
 
-async def client_loop(http: httpx.AsyncClient, until: float, rng: random.Random,
-                      articles: list[str], share: float, out: dict) -> None:
+class Connection:
+    """One keep-alive HTTP/1.1 connection on raw asyncio streams.
+
+    httpx's async client costs several times the server's CPU per request, so on a small
+    machine it would measure itself; this client does only what the test needs (requests
+    with a body length, responses with Content-Length, which every API answer carries).
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        head = (f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                f"Content-Length: {len(body)}\r\n"
+                + ("Content-Type: application/json\r\n" if body else "") + "\r\n")
+        self.writer.write(head.encode() + body)
+        await self.writer.drain()
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        lines = raw.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        length = next((int(line.split(":", 1)[1]) for line in lines[1:]
+                       if line.lower().startswith("content-length:")), None)
+        if length is None:
+            raise ConnectionError("response without Content-Length")
+        data = await self.reader.readexactly(length)
+        if any(line.lower() == "connection: close" for line in lines[1:]):
+            self.writer.close()
+            self.writer = None
+        return status, data
+
+
+async def client_loop(conn: Connection, until: float, rng: random.Random,
+                      articles: list[bytes], share: float, out: dict) -> None:
     while time.perf_counter() < until:
-        if rng.random() < share:
-            kind, started = "check", time.perf_counter()
-            try:
-                r = await http.post("/api/v1/check", json={"text": rng.choice(articles)})
-                ok = r.status_code == 200 and r.json()["data"]
-            except httpx.HTTPError:
-                ok = False
-        else:
-            kind, started = "read", time.perf_counter()
-            try:
-                r = await http.get(read_url(rng))
-                ok = r.status_code == 200
-            except httpx.HTTPError:
-                ok = False
+        check = rng.random() < share
+        kind, started = ("check" if check else "read"), time.perf_counter()
+        try:
+            if check:
+                status, data = await conn.request("POST", "/api/v1/check",
+                                                  rng.choice(articles))
+                ok = status == 200 and b'"verdict"' in data
+            else:
+                status, _ = await conn.request("GET", read_url(rng))
+                ok = status == 200
+        except (OSError, ConnectionError, asyncio.IncompleteReadError, ValueError):
+            conn.writer = None
+            ok = False
         out[kind]["ms"].append((time.perf_counter() - started) * 1000)
         if not ok:
             out[kind]["errors"] += 1
@@ -91,16 +126,30 @@ async def client_loop(http: httpx.AsyncClient, until: float, rng: random.Random,
 async def run_load(url: str, clients: int, seconds: float, share: float,
                    articles: list[str]) -> dict:
     out = {k: {"ms": [], "errors": 0} for k in ("read", "check")}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
-        await http.get("/api/v1/series")  # warm: store catalogue
-        await http.post("/api/v1/check", json={"text": articles[0]})  # warm: evidence
-        started = time.perf_counter()
-        until = started + seconds
-        await asyncio.gather(*(client_loop(http, until, random.Random(i), articles, share, out)
-                               for i in range(clients)))
-        out["elapsed"] = time.perf_counter() - started
+    host, port = url.removeprefix("http://").split(":")
+    bodies = [json.dumps({"text": a}).encode() for a in articles]
+    warm = Connection(host, int(port))
+    await warm.request("GET", "/api/v1/series")        # the store's catalogue
+    await warm.request("POST", "/api/v1/check", bodies[0])  # the checker's evidence
+    conns = [Connection(host, int(port)) for _ in range(clients)]
+    started = time.perf_counter()
+    until = started + seconds
+    await asyncio.gather(*(client_loop(c, until, random.Random(i), bodies, share, out)
+                           for i, c in enumerate(conns)))
+    out["elapsed"] = time.perf_counter() - started
+    for c in [warm, *conns]:
+        if c.writer is not None:
+            c.writer.close()
     return out
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by a process (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def free_port() -> int:
@@ -117,6 +166,7 @@ def main() -> int:
                     help="share of requests that check an article (default 0.1)")
     ap.add_argument("--words", type=int, default=1000)
     args = ap.parse_args()
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     rng = random.Random(7)
     articles = [make_article(rng, args.words) for _ in range(20)]
     with tempfile.TemporaryDirectory() as tmp:
@@ -137,8 +187,10 @@ def main() -> int:
                         print("the server did not start", file=sys.stderr)
                         return 1
                     time.sleep(0.1)
+            cpu0, server0 = time.process_time(), server_cpu(proc.pid)
             out = asyncio.run(run_load(url, args.clients, args.seconds, args.check_share,
                                        articles))
+            out["cpu"] = (time.process_time() - cpu0, server_cpu(proc.pid) - server0)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
@@ -146,7 +198,9 @@ def main() -> int:
     total = sum(len(out[k]["ms"]) for k in ("read", "check"))
     print(f"aidwatch serve on loopback: {args.clients} clients for {elapsed:.1f} s, "
           f"{total} requests, {total / elapsed:.0f} requests/s "
-          f"(server and load generator share this machine's {os.cpu_count()} cores)")
+          f"(server and load generator share this machine's {os.cpu_count()} cores; CPU "
+          f"seconds: load generator {out['cpu'][0]:.1f}, server {out['cpu'][1]:.1f}; load "
+          f"average before the run {load_before:.1f})")
     verdicts = []
     for kind, target, label in (("read", 100.0, "series reads"),
                                 ("check", 1000.0, f"check a {args.words}-word article")):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import zipfile
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
@@ -113,7 +114,7 @@ def series_rows(store: Store, series_id: str, *, geo: str | None = None,
                 start: str | None = None, end: str | None = None,
                 constant_dollars: int | None = None) -> list[dict]:
     """Rows of ``data show ID --json`` (observations, or funding lines for funding series)."""
-    info = store.series_info(series_id)
+    info = series_info(store, series_id)
     snap = store.snapshot.snapshot_id
     if info.kind == "funding":
         df = funding_table(store, series_id, constant_dollars=constant_dollars,
@@ -125,19 +126,48 @@ def series_rows(store: Store, series_id: str, *, geo: str | None = None,
             for r in frame_records(df)]
 
 
+# Facts of one snapshot, read once: a snapshot never changes, and the server is read-only.
+_MEMO: dict[tuple, Any] = {}
+_MEMO_LOCK = threading.Lock()
+
+
+def _memo(store: Store, what: str, compute) -> Any:
+    key = (str(store.path), store.snapshot.snapshot_id, what)
+    with _MEMO_LOCK:
+        if key in _MEMO:
+            return _MEMO[key]
+    value = compute()
+    with _MEMO_LOCK:
+        if len(_MEMO) > 20_000:
+            _MEMO.clear()
+        _MEMO[key] = value
+    return value
+
+
 def source_records(store: Store, ids: list[str] | None = None) -> list[dict]:
     """Rows of ``sources --json`` plus ``citation`` (full) and ``short`` (publisher, title)."""
-    rows = frame_records(store.sources(ids))
-    for r in rows:
-        table = f", {r['table_ref']}" if r.get("table_ref") else ""
-        r["short"] = f"{r['publisher']}, {r['title']}"
-        r["citation"] = (f"{r['publisher']}, {r['title']}{table}. {r['url']} "
-                         f"(retrieved {r['retrieved']})")
-    return rows
+    def every() -> list[dict]:
+        rows = frame_records(store.sources())
+        for r in rows:
+            table = f", {r['table_ref']}" if r.get("table_ref") else ""
+            r["short"] = f"{r['publisher']}, {r['title']}"
+            r["citation"] = (f"{r['publisher']}, {r['title']}{table}. {r['url']} "
+                             f"(retrieved {r['retrieved']})")
+        return rows
+    rows = _memo(store, "sources", every)
+    if ids is None:
+        return [dict(r) for r in rows]
+    wanted = set(ids)
+    return [dict(r) for r in rows if r["source_id"] in wanted]
+
+
+def series_info(store: Store, series_id: str):
+    """``Store.series_info``, read once per snapshot (unknown ids still raise each time)."""
+    return _memo(store, "info:" + series_id, lambda: store.series_info(series_id))
 
 
 def series_info_record(store: Store, series_id: str) -> dict:
-    info = store.series_info(series_id)
+    info = series_info(store, series_id)
     return jsonable({"id": info.series_id, "name": info.name, "unit": info.unit,
                      "frequency": info.frequency, "geo": info.geo, "kind": info.kind,
                      "definition": info.definition, "default_source_id": info.default_source_id})

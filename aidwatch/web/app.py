@@ -122,21 +122,40 @@ class WebState:
         self._cache: OrderedDict[tuple, Any] = OrderedDict()
         self._lock = threading.Lock()
         self.response_cache = ResponseCache()
+        self._idle: dict[str, list[Store]] = {}
 
     @contextmanager
     def store(self, snapshot: str | None = None) -> Iterator[Store]:
-        """A Store on its own cursor (DuckDB connections are not shared across threads)."""
+        """A Store on a cursor of its own for the time of one request (a DuckDB connection
+        serves one call at a time), taken from a pool of idle ones: the store does not
+        change while served, so neither does what a snapshot id resolves to. (Not
+        thread-local: FastAPI may run a dependency and its route in different threads.)"""
+        key = snapshot or self.default_snapshot
         with self._lock:
-            cursor = self.base.con.cursor()
-        try:
-            s = Store(cursor, self.path, snapshot or self.default_snapshot)
-        except BaseException:
-            cursor.close()
-            raise
+            idle = self._idle.setdefault(key, [])
+            s = idle.pop() if idle else None
+        if s is None:
+            with self._lock:
+                cursor = self.base.con.cursor()
+            try:
+                s = Store(cursor, self.path, key)
+            except BaseException:
+                cursor.close()
+                raise
         try:
             yield s
         finally:
-            s.close()
+            with self._lock:
+                idle = self._idle.setdefault(key, [])
+                keep = len(idle) < 64 and len(self._idle) <= 16
+                if keep:
+                    idle.append(s)
+            if not keep:
+                s.close()
+
+    def memo(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """``cached`` without the flag: facts of one snapshot (series definitions, sources)."""
+        return self.cached(key, compute, maxsize=4096)[0]
 
     def cached(self, key: tuple, compute: Callable[[], Any],
                maxsize: int = 128) -> tuple[Any, bool]:

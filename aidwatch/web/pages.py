@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -503,10 +504,13 @@ async def check_post(request: Request, text: Annotated[str, Form()] = "",
     if not text.strip():
         raise HTTPException(400, "nothing to check: paste a text or choose a .txt/.html file")
     api.compute_limit(request)
-    with state.store(snapshot) as s:
-        view = _check_view(s, state, text, name or article or "pasted text")
-        return render(request, "check.html.j2", s, view=view,
-                      limit=state.limits.max_article_chars)
+
+    def work() -> HTMLResponse:  # in a worker thread: checking must not block the loop
+        with state.store(snapshot) as s:
+            view = _check_view(s, state, text, name or article or "pasted text")
+            return render(request, "check.html.j2", s, view=view,
+                          limit=state.limits.max_article_chars)
+    return await run_in_threadpool(work)
 
 
 @router.post("/check/claims.jsonl")
@@ -520,8 +524,11 @@ async def check_download(request: Request, text: Annotated[str, Form()] = "",
     if not text.strip():
         raise HTTPException(400, "nothing to check")
     api.compute_limit(request)
-    with state.store(snapshot) as s:
-        records = api.verdict_records(api.check_article(state, s, text, article))
+
+    def work() -> list[dict]:
+        with state.store(snapshot) as s:
+            return api.verdict_records(api.check_article(state, s, text, article))
+    records = await run_in_threadpool(work)
     body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     return Response(body, media_type="application/x-ndjson",
                     headers={"Content-Disposition": 'attachment; filename="claims.jsonl"'})
