@@ -1,7 +1,7 @@
 """Claim checker accuracy on the labelled corpus of real texts (issue 9).
 
-    python benchmarks/claims_accuracy.py [--db PATH] [--corpus DIR] [--details] [--json]
-                                         [--write-baseline]
+    python benchmarks/claims_accuracy.py [--db PATH] [--corpus DIR] [--only PREFIX] [--details]
+                                         [--json] [--write-baseline]
 
 Reads every ``tests/claims/corpus/texts/*.txt`` and every ``tests/claims/corpus/labels/*.csv``,
 runs ``aidwatch.check_text`` once per text on the FULL file (header included: the checker
@@ -452,6 +452,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--details", action="store_true",
                     help="list wrong 'contradicted' findings, missed labels, time per text")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    ap.add_argument("--only", metavar="PREFIX",
+                    help="score only texts whose id starts with PREFIX (e.g. en-h, es-05); "
+                    "not with --write-baseline")
     ap.add_argument("--write-baseline", action="store_true",
                     help=f"write the headline figures to {BASELINE.relative_to(ROOT)}")
     args = ap.parse_args(argv)
@@ -460,8 +463,15 @@ def main(argv: list[str] | None = None) -> int:
     except CorpusError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.only:
+        if args.write_baseline:
+            print("error: --write-baseline scores the whole corpus; drop --only", file=sys.stderr)
+            return 2
+        texts = {tid: t for tid, t in texts.items() if tid.startswith(args.only)}
+        labels = [lab for lab in labels if lab.text_id in texts]
     if not texts:
-        print(f"error: no texts under {args.corpus / 'texts'}", file=sys.stderr)
+        print(f"error: no texts under {args.corpus / 'texts'}"
+              + (f" whose id starts with {args.only!r}" if args.only else ""), file=sys.stderr)
         return 2
     sys.path.insert(0, str(ROOT))
     import aidwatch

@@ -284,3 +284,11 @@ def test_findings_in_a_file_header_are_counted_apart_and_still_count_as_alarms()
     r = bench.score_corpus(texts, labels, findings)
     assert r["header_findings"] == {"contradicted": 1}
     assert r["contradicted_precision"] == 0.0
+
+
+def test_the_benchmark_refuses_only_with_write_baseline_and_an_unknown_prefix(tmp_path, capsys):
+    corpus = _mini_corpus(tmp_path, "Deaths: 107,941 in 2022.\n", [GOOD])
+    assert bench.main(["--corpus", str(corpus), "--only", "en-h", "--write-baseline"]) == 2
+    assert "drop --only" in capsys.readouterr().err
+    assert bench.main(["--corpus", str(corpus), "--only", "zz"]) == 2
+    assert "whose id starts with 'zz'" in capsys.readouterr().err
