@@ -1,12 +1,14 @@
 """Bounded load test of `aidwatch serve` on loopback: requests/s and latency percentiles.
 
-    python benchmarks/serve_load.py [--clients 50] [--seconds 30] [--check-share 0.1]
+    python benchmarks/serve_load.py [--clients 50] [--seconds 30] [--check-clients 5]
 
 Starts the real server (uvicorn, in its own process, on a free 127.0.0.1 port, on a copy of
 the store built from the embedded data), then runs ``--clients`` concurrent clients for
-``--seconds``: each client loops over series reads (one series with its values and sources,
-panel slices, CSV, the series list) and, with probability ``--check-share``, checks a
-generated ~1,000-word article (``benchmarks/claims_throughput.make_article``). The server's
+``--seconds``, each in a closed loop (the next request when the last is answered):
+``--check-clients`` of them check generated ~1,000-word articles
+(``benchmarks/claims_throughput.make_article``), the others read series (one series with its
+values and sources, panel slices, CSV, the series list). A client does one kind, so the
+latency of the quick reads is not the queue of the slow checks. The server's
 per-client compute rate limit is switched off for the run (every client shares 127.0.0.1).
 Prints, per kind: requests, requests/s, p50/p95/p99 and errors, and the targets:
 p95 < 100 ms for series reads, p95 < 1 s for checking a 1,000-word article, no errors.
@@ -38,7 +40,8 @@ import aidwatch  # noqa: E402
 SERVER = """
 import sys, uvicorn
 from aidwatch.web.app import Limits, create_app
-app = create_app(sys.argv[1], limits=Limits(compute_per_minute=0))
+app = create_app(sys.argv[1], limits=Limits(compute_per_minute=0,
+                                            check_processes=int(sys.argv[3])))
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning",
             access_log=False)
 """
@@ -103,9 +106,8 @@ class Connection:
 
 
 async def client_loop(conn: Connection, until: float, rng: random.Random,
-                      articles: list[bytes], share: float, out: dict) -> None:
+                      articles: list[bytes], check: bool, out: dict) -> None:
     while time.perf_counter() < until:
-        check = rng.random() < share
         kind, started = ("check" if check else "read"), time.perf_counter()
         try:
             if check:
@@ -123,7 +125,7 @@ async def client_loop(conn: Connection, until: float, rng: random.Random,
             out[kind]["errors"] += 1
 
 
-async def run_load(url: str, clients: int, seconds: float, share: float,
+async def run_load(url: str, clients: int, seconds: float, checkers: int,
                    articles: list[str]) -> dict:
     out = {k: {"ms": [], "errors": 0} for k in ("read", "check")}
     host, port = url.removeprefix("http://").split(":")
@@ -134,7 +136,7 @@ async def run_load(url: str, clients: int, seconds: float, share: float,
     conns = [Connection(host, int(port)) for _ in range(clients)]
     started = time.perf_counter()
     until = started + seconds
-    await asyncio.gather(*(client_loop(c, until, random.Random(i), bodies, share, out)
+    await asyncio.gather(*(client_loop(c, until, random.Random(i), bodies, i < checkers, out)
                            for i, c in enumerate(conns)))
     out["elapsed"] = time.perf_counter() - started
     for c in [warm, *conns]:
@@ -162,9 +164,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=30.0)
-    ap.add_argument("--check-share", type=float, default=0.1,
-                    help="share of requests that check an article (default 0.1)")
+    ap.add_argument("--check-clients", type=int, default=5,
+                    help="how many of the clients check articles; the others read series "
+                    "(default 5)")
     ap.add_argument("--words", type=int, default=1000)
+    ap.add_argument("--check-processes", type=int, default=1,
+                    help="the server's claim-checker worker processes (default 1, as served)")
     args = ap.parse_args()
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     rng = random.Random(7)
@@ -173,7 +178,8 @@ def main() -> int:
         db = Path(tmp) / "aidwatch.duckdb"
         aidwatch.open_store(db).close()
         port = free_port()
-        proc = subprocess.Popen([sys.executable, "-c", SERVER, str(db), str(port)],
+        proc = subprocess.Popen([sys.executable, "-c", SERVER, str(db), str(port),
+                                 str(args.check_processes)],
                                 env={**os.environ, "AIDWATCH_HOME": tmp})
         url = f"http://127.0.0.1:{port}"
         try:
@@ -188,7 +194,7 @@ def main() -> int:
                         return 1
                     time.sleep(0.1)
             cpu0, server0 = time.process_time(), server_cpu(proc.pid)
-            out = asyncio.run(run_load(url, args.clients, args.seconds, args.check_share,
+            out = asyncio.run(run_load(url, args.clients, args.seconds, args.check_clients,
                                        articles))
             out["cpu"] = (time.process_time() - cpu0, server_cpu(proc.pid) - server0)
         finally:

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 import pandas as pd
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -220,16 +221,27 @@ def run_evaluation(state: WebState, store: Store, outcome: str | None, method: s
     return state.cached(key, compute)
 
 
-def check_article(state: WebState, store: Store, text: str, article: str = "-") -> list:
-    """``aidwatch.check_text`` with the snapshot's evidence read once and kept."""
+def check_article(state: WebState, store: Store, text: str, article: str = "-") -> list[dict]:
+    """``aidwatch.check_text`` as ``Verdict.to_json()`` records, in the checker processes
+    (or here, with the snapshot's evidence read once, when the server runs none)."""
     from ..claims import check_text, load_evidence
 
     if len(text) > state.limits.max_article_chars:
         raise HTTPException(413, f"the article has {len(text):,} characters; the limit is "
                             f"{state.limits.max_article_chars:,}")
+    if state.checks is not None:
+        return state.checks.run(store.snapshot.snapshot_id, text, article)
     evidence, _ = state.cached(("evidence", store.snapshot.snapshot_id),
                                lambda: load_evidence(store), maxsize=256)
-    return check_text(text, article=article, evidence=evidence)
+    return verdict_records(check_text(text, article=article, evidence=evidence))
+
+
+async def check_article_async(state: WebState, store: Store, text: str,
+                              article: str = "-") -> list[dict]:
+    """``check_article`` without holding a server thread while a checker process works."""
+    if state.checks is None or len(text) > state.limits.max_article_chars:
+        return await run_in_threadpool(check_article, state, store, text, article)
+    return await state.checks.run_async(store.snapshot.snapshot_id, text, article)
 
 
 def verdict_records(verdicts: list) -> list[dict]:
@@ -451,7 +463,8 @@ class CheckRequest(BaseModel):
              responses={**ERRORS, 200: {"content": {"application/json": {},
                                                     "application/x-ndjson": {}}}},
              dependencies=[Depends(compute_limit)])
-def post_check(request: Request, store: StoreDep, body: Annotated[CheckRequest, Body()],
+async def post_check(request: Request, store: StoreDep,
+                     body: Annotated[CheckRequest, Body()],
                format: Annotated[Literal["json", "jsonl"], Query(
                    description="json (default) or jsonl (JSON Lines, as `check --json`)")
                ] = "json",
@@ -459,8 +472,7 @@ def post_check(request: Request, store: StoreDep, body: Annotated[CheckRequest, 
     """Verdicts, one per claim and per consistency finding (the JSON Lines of `aidwatch check
     --json`: article, sentence, start, end, quantity_text, value, unit, series, period, kind,
     verdict, reference_value, source, reason, ...), and a summary by verdict."""
-    verdicts = check_article(web_state(request), store, body.text, body.article)
-    records = verdict_records(verdicts)
+    records = await check_article_async(web_state(request), store, body.text, body.article)
     if format == "jsonl":
         lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
         return Response(lines, media_type="application/x-ndjson", headers={

@@ -54,6 +54,7 @@ class Limits:
     min_year: int = 1900
     max_year: int = 2100
     compute_per_minute: int = 60       # per client, for /evaluate and /check; 0 = no limit
+    check_processes: int = 1           # claim checks in worker processes; 0 = in the server
 
 
 class RateLimiter:
@@ -123,6 +124,11 @@ class WebState:
         self._lock = threading.Lock()
         self.response_cache = ResponseCache()
         self._idle: dict[str, list[Store]] = {}
+        self.checks = None
+        if limits.check_processes > 0:
+            from .checking import CheckPool
+
+            self.checks = CheckPool(self.path, limits.check_processes)
 
     @contextmanager
     def store(self, snapshot: str | None = None) -> Iterator[Store]:
@@ -172,6 +178,8 @@ class WebState:
         return value, False
 
     def close(self) -> None:
+        if self.checks is not None:
+            self.checks.close()
         self.base.close()
 
 
@@ -217,6 +225,8 @@ def create_app(db: str | Path | None = None, snapshot: str | None = None, *,
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        if state.checks is not None:
+            state.checks.warm(state.default_snapshot)
         yield
         state.close()
 

@@ -452,8 +452,7 @@ MAIN_KEYS = ("verdict", "quantity_text", "kind", "sentence", "reference_value",
 
 
 def _check_view(s: Store, state: WebState, text: str, article: str) -> dict:
-    verdicts = api.check_article(state, s, text, article)
-    records = api.verdict_records(verdicts)
+    records = api.check_article(state, s, text, article)
     for n, r in enumerate(records, 1):
         r["n"] = n
     base = display_text(text, records)
@@ -527,7 +526,7 @@ async def check_download(request: Request, text: Annotated[str, Form()] = "",
 
     def work() -> list[dict]:
         with state.store(snapshot) as s:
-            return api.verdict_records(api.check_article(state, s, text, article))
+            return api.check_article(state, s, text, article)
     records = await run_in_threadpool(work)
     body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     return Response(body, media_type="application/x-ndjson",
