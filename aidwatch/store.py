@@ -638,7 +638,13 @@ def diff_frames(old_obs: pd.DataFrame, new_obs: pd.DataFrame, old_fund: pd.DataF
                 new_fund: pd.DataFrame, a: str = "a", b: str = "b", *,
                 only_sources: set[str] | None = None, tolerance: float = 1e-9) -> SnapshotDiff:
     """Compare two versions of the observations and funding tables (pure)."""
+    # A dated vintage (``published``) is its own row: a figure as first published and the
+    # current figure for the same period are compared with their own kind, never crossed.
     key = ["series_id", "geo", "period"]
+    if "published" in old_obs.columns and "published" in new_obs.columns:
+        key.append("published")  # empty (not NaN) for current figures, on both sides
+        old_obs = old_obs.assign(published=old_obs["published"].fillna("").astype(str))
+        new_obs = new_obs.assign(published=new_obs["published"].fillna("").astype(str))
     cols = key + ["value", "status", "source_id"]
     m = old_obs[cols].merge(new_obs[cols], on=key, how="outer", suffixes=("_old", "_new"),
                             indicator=True)
@@ -707,8 +713,9 @@ def diff_snapshots(store: Store, a: str | None = None, b: str | None = None) -> 
     sb = store._resolve_snapshot(b).snapshot_id
 
     def obs(s: str) -> pd.DataFrame:
-        return store.con.execute("SELECT series_id, geo, period, value, status, source_id "
-                                 "FROM observations WHERE snapshot_id = ?", [s]).df()
+        return store.con.execute("SELECT series_id, geo, period, coalesce(published, '') AS "
+                                 "published, value, status, source_id FROM observations "
+                                 "WHERE snapshot_id = ?", [s]).df()
 
     def fund(s: str) -> pd.DataFrame:
         return store.con.execute("SELECT line_id, stage, fy_start, fy_end, amount_usd, "

@@ -302,16 +302,25 @@ def _merge(prev: dict[str, list[dict]], batches: dict[str, Batch]) -> dict[str, 
 def _kept(prev: dict[str, list[dict]], batches: dict[str, Batch]) -> dict[str, list[dict]]:
     # Each (series, geo) a batch covers is replaced over the periods the batch covers: older
     # history the publisher's answer does not include (a current-year file) is kept.
+    # A dated vintage (a row with ``published``: a figure as first announced) is history,
+    # not the publisher's current figure: it is kept unless the batch brings that same
+    # vintage again.
     spans: dict[tuple[str, str], tuple[str, str]] = {}
+    vintages: set[tuple[str, str, str, str]] = set()
     for b in batches.values():
         for o in b.observations:
             k = (o["series_id"], o["geo"])
             lo, hi = spans.get(k, (o["period"], o["period"]))
             spans[k] = (min(lo, o["period"]), max(hi, o["period"]))
+            if o.get("published"):
+                vintages.add((*k, o["period"], str(o["published"])))
 
     def covered(r: dict) -> bool:
         span = spans.get((r["series_id"], r["geo"]))
-        return span is not None and span[0] <= r["period"] <= span[1]
+        if span is None or not span[0] <= r["period"] <= span[1]:
+            return False
+        published = r.get("published") or ""
+        return not published or (r["series_id"], r["geo"], r["period"], published) in vintages
 
     fund_src = set().union(*(b.funding_source_ids for b in batches.values()))
     src_ids = {s["source_id"] for b in batches.values() for s in b.sources}

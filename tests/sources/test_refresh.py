@@ -56,7 +56,8 @@ def test_refresh_all_sources_writes_a_new_snapshot_and_keeps_the_embedded_one(
         assert cdc.loc["2022-12", "source_id"] == "cdc-vsrr-xkb8-kh2a"
         src = s.source("cdc-vsrr-xkb8-kh2a")
         assert src.url.startswith(recorded.url) and src.retrieved
-        # a series the connector defined itself (absent from the embedded data)
+        # a series the connector defines (the embedded data now ships it too; a definition
+        # the snapshot lacks is added: test_refresh_carries_geographies_..., by_state)
         assert s.series_info("us.overdose_deaths.any_opioid.provisional_12m").unit == "deaths"
         assert s.funding("us.aid.mexico.total")["source_id"].unique().tolist() == [
             "fagov-country-summary"]
@@ -66,7 +67,7 @@ def test_refresh_all_sources_writes_a_new_snapshot_and_keeps_the_embedded_one(
             __import__("hashlib").sha256(
                 fixture_bytes("cdc/vsrr_rows_export_excerpt.csv")).hexdigest()}
     with aidwatch.open_store(fresh_db, snapshot=before[0]) as old:
-        assert "us.overdose_deaths.any_opioid.provisional_12m" not in old.series_ids()
+        assert "us.overdose_deaths.provisional_12m.by_state" not in old.series_ids()
 
 
 def test_refresh_keeps_history_outside_the_periods_a_source_covers(recorded, client, fresh_db):
@@ -266,6 +267,8 @@ def test_refresh_carries_geographies_and_adds_the_ones_a_source_needs(recorded, 
         assert ("YC",) in geos
         assert s.series("us.overdose_deaths.provisional_12m.by_state", geo="YC")[
             "value"].tolist() == [3024]
+        # the connector's own definition, for a series the embedded data does not have
+        assert s.series_info("us.overdose_deaths.provisional_12m.by_state").unit == "deaths"
     assert len(geos) == before["geos"] + 1
 
 
@@ -406,3 +409,25 @@ def test_inegi_indicator_api_route_lands_national_counts(recorded, client, fresh
         src = s.source("inegi-indicadores-api-live")
         assert "tok-123" not in src.url and src.url.endswith("/TOKEN?type=json")
         assert s.series("mx.homicides.inegi.count", start="2025").empty
+
+
+def test_refresh_keeps_dated_vintages_and_diffs_them_apart(recorded, client, fresh_db):
+    """A figure as first published (``published`` set) is history: a refresh replaces the
+    publisher's current figures, never the vintages, and the diff never pairs the two."""
+    def vintages(snapshot=None):
+        with aidwatch.open_store(fresh_db, snapshot=snapshot) as s:
+            return s.con.execute(
+                "SELECT series_id, geo, period, published, value FROM observations WHERE "
+                "snapshot_id = ? AND coalesce(published, '') <> '' ORDER BY ALL",
+                [s.snapshot.snapshot_id]).fetchall()
+    before = vintages()
+    report = refresh(["cdc", "inegi"], db=fresh_db, client=client)
+    assert report.snapshot_id and vintages() == before
+    with aidwatch.open_store(fresh_db) as s:
+        d = diff_snapshots(s)
+        removed = d.observations[d.observations["change"] == "removed"]
+        assert (removed["published"] == "").all()  # no vintage is ever dropped
+        revised = d.observations[d.observations["change"] == "revised"]
+        pairs = set(zip(revised["series_id"], revised["geo"], revised["period"],
+                        revised["published"], strict=True))
+        assert len(pairs) == len(revised)  # each value once, never crossed with a vintage
