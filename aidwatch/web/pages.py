@@ -51,8 +51,11 @@ def render(request: Request, template: str, store: Store | None, status: int = 2
     snap = store.snapshot if store is not None else None
     url = request.url
     permalink = url.path + (f"?{url.query}" if url.query else "")
+    snapshot_q = request.query_params.get("snapshot") or ""
+    keep = f"?{urlencode({'snapshot': snapshot_q})}" if snapshot_q else ""
     html = env.get_template(template).render(
-        nav=NAV, path=url.path, version=__version__, permalink=permalink,
+        nav=[(href + keep, label) for href, label in NAV], path=url.path, snapshot_q=snapshot_q,
+        keep=keep, version=__version__, permalink=permalink,
         snapshot=snap, base_url=f"{url.scheme}://{url.netloc}", api=API_PREFIX, **context)
     return HTMLResponse(html, status_code=status, headers=headers)
 
