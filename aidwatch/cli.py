@@ -555,7 +555,8 @@ def main() -> None:
     except AidWatchError as exc:
         if STATE["debug"]:
             raise
-        c.err.print(f"error: {exc}", markup=False)
+        # soft_wrap: one line whatever the terminal width (long paths included)
+        c.err.print(f"error: {exc}", markup=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         c.err.print("interrupted")
