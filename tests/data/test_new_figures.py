@@ -399,3 +399,25 @@ def test_every_inegi_count_by_sex_is_a_part_of_the_total_of_the_same_vintage():
     assert len(shared) >= 4
     for key in shared:
         assert 0.97 * total[key] < men[key] + women[key] <= total[key], key
+
+
+# --- the build script reproduces the derived files from shared/data ---
+
+def test_build_script_reproduces_the_committed_derived_files(shared_dir: Path, tmp_path: Path):
+    import shutil
+    import subprocess
+    import sys
+
+    out = tmp_path / "data"
+    shutil.copytree(DATA_DIR, out)
+    derived = ("obs_us_overdose_nida_by_sex.csv", "obs_mx_homicide_victims_sesnsp_by_sex_age.csv",
+               "obs_us_overdose_nida.csv", "obs_mx_homicide_victims_sesnsp.csv")
+    for name in derived:
+        (out / name).unlink()
+    script = DATA_DIR.parents[1] / "scripts" / "build_embedded_data.py"
+    run = subprocess.run([sys.executable, str(script), "--shared", str(shared_dir / "data"),
+                          "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    for name in derived:
+        assert (out / name).read_bytes() == (DATA_DIR / name).read_bytes(), name
+    assert (out / "datapackage.json").read_bytes() == (DATA_DIR / "datapackage.json").read_bytes()
