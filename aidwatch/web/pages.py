@@ -134,6 +134,7 @@ def series_page(request: Request,
                 start: Annotated[str | None, Query(alias="from", pattern=api.PERIOD)] = None,
                 end: Annotated[str | None, Query(alias="to", pattern=api.PERIOD)] = None,
                 q: Annotated[str | None, Query(max_length=100)] = None,
+                constant: Annotated[int | None, Query(ge=2000, le=2100)] = None,
                 snapshot: api.SnapshotQ = None):
     state = _state(request)
     api.check_range(state, start, end)
@@ -149,8 +150,25 @@ def series_page(request: Request,
         for r in catalogue:
             groups.setdefault(_topic(r["id"]), []).append(r)
         view = _series_view(s, ids, geo, start, end)
+        money = [_funding_view(s, info, start, end, constant) for info in view["funding"]]
         return render(request, "series.html.j2", s, groups=groups, selected=ids, q=q or "",
-                      start=start or "", end=end or "", geo=geo, **view)
+                      start=start or "", end=end or "", geo=geo, money=money,
+                      constant=constant or "", cpi_years=_cpi_years(s) if money else [],
+                      fmt=fmt_value, **view)
+
+
+def _funding_view(s: Store, info, start: str | None, end: str | None,
+                  constant: int | None) -> dict:
+    """A funding series in the explorer: its lines, nominal and in constant dollars."""
+    fy = [p if p is None or p.upper().startswith("FY") else p[:4] for p in (start, end)]
+    df = funding_table(s, info.series_id, constant_dollars=constant, start=fy[0], end=fy[1])
+    cols = ["fiscal_year", "stage", "program", "account", "amount_usd"]
+    if constant:
+        cols.append(f"amount_usd_{constant}")
+    cols.append("source_id")
+    return {"info": info, "columns": cols, "rows": df[cols].to_dict("records"),
+            "amount_cols": [c for c in cols if c.startswith("amount_usd")],
+            "deflator": DEFLATOR_NOTE if constant else ""}
 
 
 def _series_view(s: Store, ids: list[str], geos: list[str], start: str | None,

@@ -97,3 +97,40 @@ def test_home_shows_the_briefs_key_findings(client, store):
     assert r.status_code == 200
     first = findings.descriptive_findings(store)[0].text
     assert html.escape(first, quote=False) in r.text or first in html.unescape(r.text)
+
+
+def test_funding_series_in_the_explorer_with_constant_dollars(client, store):
+    from aidwatch.money import funding_table
+    r = client.get("/series", params={"id": "us.aid.mexico.merida", "constant": 2024})
+    assert r.status_code == 200
+    table = re.search(r'<table class="data funding" id="funding-0">(.*?)</table>', r.text,
+                      re.S).group(1)
+    assert "amount_usd_2024" in table and "CPI-U" in r.text
+    expected = funding_table(store, "us.aid.mexico.merida", constant_dollars=2024)
+    assert table.count("<tr>") - 1 == len(expected)
+
+
+def test_timeline_compares_two_snapshots(db_path, tmp_path):
+    import shutil
+
+    import httpx
+
+    from aidwatch.settings import DATA_DIR
+    from aidwatch.store import write_snapshot
+    from aidwatch.validate import data_hash, load_evidence
+    from aidwatch.web.app import BackgroundServer, create_app
+    path = tmp_path / "two.duckdb"
+    shutil.copyfile(db_path, path)
+    base, problems = load_evidence(DATA_DIR)
+    assert not problems
+    second = write_snapshot(path, base, "2026-12-02T0600", "refresh", data_hash(DATA_DIR),
+                            "same data, for the test")
+    with BackgroundServer(create_app(path)) as url:
+        diff = httpx.get(url + "/api/v1/diff").json()
+        sm = diff["summary"]
+        assert diff["b"] == second and sm["added"] == sm["removed"] == 0
+        page = httpx.get(url + "/timeline", params={"tab": "snapshots"}).text
+        assert (f"{diff['a']} → {second}: {sm['added']} added, {sm['removed']} removed, "
+                f"{sm['revised']} revised, {sm['status_changed']} status changes") in page
+        snaps = httpx.get(url + "/api/v1/snapshots").json()["data"]
+        assert [s["snapshot_id"] for s in snaps][0] == second
