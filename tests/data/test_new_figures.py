@@ -421,3 +421,13 @@ def test_build_script_reproduces_the_committed_derived_files(shared_dir: Path, t
     for name in derived:
         assert (out / name).read_bytes() == (DATA_DIR / name).read_bytes(), name
     assert (out / "datapackage.json").read_bytes() == (DATA_DIR / "datapackage.json").read_bytes()
+
+
+def test_guard_reform_of_2024_is_approved_then_published_then_in_force():
+    stages = {}
+    for e in _events():
+        if "SEDENA" in e["title"] and e["date"].startswith("2024"):
+            for word in ("approves", "published", "enters into force"):
+                if word in e["title"]:
+                    stages[word] = e["date"]
+    assert stages["approves"] < stages["published"] < stages["enters into force"]
