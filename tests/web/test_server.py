@@ -136,3 +136,23 @@ def test_sql_and_file_access_are_refused_by_the_served_connection(server, client
     assert r.status_code in (404, 422)
     r = client.get("/api/v1/series", params={"q": "'; drop table series; --"})
     assert r.status_code == 200 and r.json()["data"] == []
+
+
+def test_the_served_connection_is_read_only_and_locked_out_of_files(db_path: Path, tmp_path):
+    import shutil
+
+    import duckdb
+    import pytest
+
+    from aidwatch.web.app import Limits, create_app
+    shutil.copyfile(db_path, tmp_path / "s.duckdb")
+    app = create_app(tmp_path / "s.duckdb", limits=Limits(check_processes=0))
+    con = app.state.web.base.con
+    with pytest.raises(duckdb.Error):
+        con.execute("SELECT * FROM read_csv_auto('/etc/hostname')").fetchall()
+    with pytest.raises(duckdb.Error):
+        con.execute("DELETE FROM observations")
+    with pytest.raises(duckdb.Error):
+        con.execute("COPY sources TO '/tmp/aidwatch-leak.csv'")
+    assert con.execute("SELECT count(*) FROM observations").fetchone()[0] > 0
+    app.state.web.close()
