@@ -10,6 +10,7 @@ Every error a user can cause or act on is an ``AidWatchError``; the CLI prints i
     │   └── FileFormatError       an unreadable or malformed input file (names file/line/field)
     ├── DataValidationError       the evidence base failed validation (carries problems)
     └── StoreError                the DuckDB store could not be built or opened
+    AidWatchWarning               a one-line warning (printed by the CLI as "warning: …")
 """
 
 from __future__ import annotations
@@ -93,3 +94,8 @@ class DataValidationError(AidWatchError):
 
 class StoreError(AidWatchError):
     """The store could not be built, opened or queried."""
+
+
+class AidWatchWarning(UserWarning):
+    """Something the user should know that did not stop the command (a damaged store kept
+    aside and rebuilt, an input cut at the size limit); the CLI prints it as one line."""

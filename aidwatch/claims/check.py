@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -38,6 +39,12 @@ def load_evidence(store: Store) -> Evidence:
         "JOIN series s ON s.snapshot_id = o.snapshot_id AND s.series_id = o.series_id "
         "WHERE o.snapshot_id = ? AND (s.kind = 'observation' OR (s.kind = 'panel' AND "
         "(o.series_id LIKE 'us.%' OR o.series_id LIKE 'mx.%')))", [snap]).df()
+    cube = store.con.execute(
+        "SELECT series_id, measure, unit, drug, intent, sex, age_group, area, period_start, "
+        "period_end, period_kind, status, published, agency, source_id, value FROM cube "
+        "WHERE snapshot_id = ? AND measure NOT IN ('population', 'consumer_prices', "
+        "'exchange_rate') AND (series_kind <> 'panel' OR area NOT SIMILAR TO '[A-Z]{3}')",
+        [snap]).df()
     funding = store.con.execute(
         "SELECT * EXCLUDE (snapshot_id) FROM funding WHERE snapshot_id = ?", [snap]).df()
     events = store.events()
@@ -60,17 +67,21 @@ def load_evidence(store: Store) -> Evidence:
             places[name] = geo
     return Evidence(series=series, observations=obs, funding=funding, events=events,
                     sources={k: v for k, v in publishers.items()}, publishers=publishers,
-                    snapshot=snap, places=places)
+                    snapshot=snap, places=places, cube_frame=cube)
 
 
 def check_text(text: str, store: Store | None = None, *, article: str = "-",
-               evidence: Evidence | None = None) -> list[Verdict]:
+               evidence: Evidence | None = None, published: date | None = None,
+               lang: str | None = None) -> list[Verdict]:
     """Every numeric and dated claim in ``text`` (plain text or HTML), judged against the
     evidence base, plus the text's own consistency findings, in reading order.
 
     Args:
         store: an open store (default: ``open_store()``); ignored when ``evidence`` is given.
         article: the name shown in results (a file name, or "-").
+        published: when the text was written or said (default: its ``published:`` header
+            line, dateline or HTML date); claims are judged as of that date.
+        lang: ``en`` or ``es`` (default: detected).
 
     Example:
         >>> verdicts = check_text("Overdose deaths reached 106,699 in 2021.")
@@ -83,9 +94,9 @@ def check_text(text: str, store: Store | None = None, *, article: str = "-",
                 evidence = load_evidence(s)
         else:
             evidence = load_evidence(store)
-    doc = make_document(text)
-    claims = extract_claims(doc)
-    checker = Checker(evidence, doc.metadata.dateline or doc.metadata.html_published, article)
+    doc = make_document(text, published=published, lang=lang)
+    claims = extract_claims(doc, evidence.places)
+    checker = Checker(evidence, doc.metadata.published, article)
     verdicts = [checker.check(c) for c in claims]
     verdicts += check_consistency(doc, claims, article, evidence.snapshot)
     return sorted(verdicts, key=lambda v: (v.claim.start, v.claim.kind == "consistency"))

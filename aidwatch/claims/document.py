@@ -74,6 +74,16 @@ class Metadata:
     wire: str | None = None
     encoded_dates: list[tuple[str, str, date, int, int]] = field(default_factory=list)
     html_published: date | None = None
+    header: dict[str, str] = field(default_factory=dict)  # a "key: value ... ---" header block
+    header_published: date | None = None
+    given_date: date | None = None  # --date: when the text was written or said
+    headline: str = ""
+
+    @property
+    def published(self) -> date | None:
+        """When the text was written: --date, else a ``published:`` header, else the
+        dateline, else the HTML page's publication date."""
+        return self.given_date or self.header_published or self.dateline or self.html_published
 
 
 @dataclass
@@ -315,9 +325,51 @@ def read_metadata(text: str) -> Metadata:
     return meta
 
 
-def make_document(raw: str) -> Document:
-    """Text (or HTML) in, a ``Document`` out: sentences with offsets, language, metadata."""
+_HEADER_LINE = re.compile(r"[ \t]*(?P<key>[A-Za-z_][\w-]{0,30})[ \t]*:[ \t]*(?P<value>[^\n]*)\n")
+_HEADER_END = re.compile(r"[ \t]*-{3,}[ \t]*(?:\n|$)")
+
+
+def read_header(text: str) -> tuple[dict[str, str], int]:
+    """A header block of ``key: value`` lines closed by a line ``---`` (the corpus files, and
+    texts saved with their provenance): the fields and the offset where the body starts."""
+    fields: dict[str, str] = {}
+    pos = 0
+    while (m := _HEADER_LINE.match(text, pos)) and len(fields) < 40:
+        fields[m["key"].lower()] = m["value"].strip()
+        pos = m.end()
+    end = _HEADER_END.match(text, pos)
+    if not fields or end is None:
+        return {}, 0
+    return fields, end.end()
+
+
+def _header_date(value: str) -> date | None:
+    m = re.match(r"((?:19|20)\d\d)-(\d\d)-(\d\d)", value)
+    return _mk_date(m[1], m[2], m[3]) if m else None
+
+
+def make_document(raw: str, *, published: date | None = None, lang: str | None = None) -> Document:
+    """Text (or HTML) in, a ``Document`` out: sentences with offsets, language, metadata.
+
+    Offsets stay those of the text as given (for HTML: of the extracted main text): line
+    ends are normalised without changing lengths (CR LF → space + LF), and a header block
+    (``published: 2023-05-11`` … ``---``) is blanked, not cut, so it states no claims.
+
+    Args:
+        published: when the text was written or said (overrides any dateline).
+        lang: ``en`` or ``es`` (default: detected).
+    """
     text = html_to_text(raw) if looks_like_html(raw) else raw
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
-    return Document(text=text, sentences=split_sentences(text), metadata=read_metadata(text),
-                    lang=detect_language(text))
+    text = text.replace("\r\n", " \n").replace("\r", "\n").replace("\u00a0", " ")
+    header, body_start = read_header(text)
+    if body_start:
+        text = re.sub(r"[^\n]", " ", text[:body_start]) + text[body_start:]
+    meta = read_metadata(text)
+    meta.header = header
+    meta.header_published = _header_date(header.get("published", ""))
+    meta.given_date = published
+    sentences = split_sentences(text)
+    meta.headline = header.get("title") or (sentences[0].text if sentences else "")
+    language = lang or (header.get("language") if header.get("language") in ("en", "es")
+                        else None) or detect_language(text)
+    return Document(text=text, sentences=sentences, metadata=meta, lang=language)

@@ -15,7 +15,18 @@ import re
 from dataclasses import dataclass
 
 from .document import MONTH_RE, MONTHS, Document, Sentence
+from .periods import (
+    BASE_BEFORE,
+    DateExpr,
+    comparison,
+    extra_dates,
+    relative_dates,
+    resolve_months,
+    shift_year_back,
+    span_of,
+)
 from .records import Claim
+from .scope import Places, read_scope
 
 YEAR = r"(?:19[5-9]\d|20\d\d)"
 
@@ -77,7 +88,14 @@ QUALIFIERS: dict[str, str] = {
 }
 _QUAL = "|".join(sorted((re.escape(q) for q in QUALIFIERS), key=len, reverse=True))
 _CUR = r"US\$|U\.S\.\s?\$|USD\s?|R\$|BRL\s?|MX\$|MXN\s?|Mex\$|\$"
-_NUM = r"\d{1,3}(?:[,.]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
+# "32 mil 252" (Mexican press: thousands written as a word) before the plain forms
+_ES_UNITS = {"un": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7,
+             "ocho": 8, "nueve": 9, "diez": 10, "once": 11, "doce": 12, "trece": 13,
+             "catorce": 14, "quince": 15, "veinte": 20, "treinta": 30, "cuarenta": 40,
+             "cincuenta": 50}
+_NUM = (r"(?:\d{1,3}|" + "|".join(_ES_UNITS) + r")\s+mil\s+\d{3}(?![\d,.]\d)|"
+        r"(?<![\d,.])\d{1,3}(?:[ \u2009\u202f]\d{3})+(?![\d,.]?\d)|"
+        r"\d{1,3}(?:[,.]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?")
 _SCALE_WORD = (r"thousand|million|billion|trillion|mil millones|millones|mill[oó]n|billones|"
                r"mil|mdd|mdp")
 _CURWORD = r"dollars|d[óo]lares|pesos|reais|reales|USD|MXN|BRL"
@@ -125,6 +143,23 @@ CHANGE_BEFORE = re.compile(
     r"over|around|roughly|casi|más de|alrededor de))*\s*$", re.I)
 _DOWN = re.compile(r"fell|fallen|fall|declin|drop|decreas|down|lower|reduc|cut|cay|ca[íi]d|"
                    r"baj|disminu|redu", re.I)
+# "rates increased for deaths involving cocaine by 4.9%": a change verb earlier in the
+# clause, "by" just before the figure
+_CHANGE_BY = re.compile(
+    r"(?P<dir>increas\w*|rose|risen|grew|jump\w*|climb\w*|surg\w*|fell|fallen|declin\w*|"
+    r"drop\w*|decreas\w*|reduc\w*|aument\w*|increment\w*|creci\w*|subi\w*|cay\w*|baj\w*|"
+    r"disminu\w*|redu\w*)\b[^.;:%]{0,80}?\b(?:by|de|del|en|un|una)\s+(?:(?:about|nearly|"
+    r"almost|more than|over|around|roughly|some|casi|más de|alrededor de)\s+)?$", re.I)
+_RATE_CONTEXT = re.compile(r"\brates?\b|\btasas?\b|per 100,000|per 100 000|por cada 100|"
+                           r"per 100k|deaths per|age-adjusted", re.I)
+_NOT_RATE_AFTER = re.compile(r"^\s*(?:%|percent|per cent|por ciento|years?|años|times|veces|"
+                             r"million|billion|mil|days?|d[íi]as|months?|meses)\b", re.I)
+# "3% lower than in 2022", "un 5% menos que en 2022": a change, not a share
+_COMPARATIVE = re.compile(
+    r"^\s+(?:(?P<down>lower|fewer|less|below|smaller|menos|menor|por debajo)|higher|more|"
+    r"greater|above|larger|m[áa]s|mayor|por encima)\s+(?:than|que|de lo que|a|al|del|the|"
+    r"its|el|la|lo)\b",
+    re.I)
 RANGE = re.compile(rf"(?:between|entre)\s+(?P<a>{_NUM})\s+(?:and|y)\s+(?P<b>{_NUM})"
                    rf"|(?<![\d.,])(?P<c>{_NUM})\s?[-–]\s?(?P<d>{_NUM})\b", re.I)
 
@@ -155,21 +190,16 @@ _DATE_RES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-@dataclass(eq=False)
-class DateExpr:
-    start: int
-    end: int
-    kind: str  # year, month, day, range, fiscal
-    period: str
-    years: tuple[int, ...]
-    text: str
-    used: bool = False
-
-
 def find_dates(text: str, offset: int = 0) -> list[DateExpr]:
     """Every date or period expression in ``text`` (longest wins where they overlap)."""
     found: list[DateExpr] = []
     taken: list[tuple[int, int]] = []
+    for d in extra_dates(text):  # half years, month spans, 12-month windows win
+        if not any(d.start < te and ts < d.end for ts, te in taken):
+            d.start += offset
+            d.end += offset
+            found.append(d)
+            taken.append((d.start - offset, d.end - offset))
     for kind, pat in _DATE_RES:
         for m in pat.finditer(text):
             s, e = m.start(), m.end()
@@ -211,6 +241,9 @@ def _date_expr(kind: str, m: re.Match[str], offset: int) -> DateExpr | None:
     day = int(g["d"])
     if not 1 <= day <= 31:
         return None
+    if span_of(f"{y}-{month:02d}-{day:02d}") is None:
+        # "30 February 2020": kept as an impossible date (a finding), never as a period
+        return DateExpr(m.start() + offset, m.end() + offset, "impossible", "", (y,), text)
     return DateExpr(m.start() + offset, m.end() + offset, "day", f"{y}-{month:02d}-{day:02d}",
                     (y,), text)
 
@@ -224,6 +257,11 @@ def parse_number(num: str, lang: str = "en") -> tuple[float, float]:
     """
     s = num
     decimals = 0
+    if m := re.fullmatch(r"(\w{1,9})\s+mil\s+(\d{3})", s):
+        head = m[1].lower()  # "29 mil 675" = 29,675; "cinco mil 370" = 5,370
+        s = str(int(head) if head.isdigit() else _ES_UNITS.get(head, 0)) + m[2]
+    elif re.fullmatch(r"\d{1,3}(?:[ \u2009\u202f]\d{3})+", s):
+        s = re.sub(r"\D", "", s)  # "111 029" (a space as thousands separator)
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", s):
         s = s.replace(",", "")
     elif re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", s) and (lang == "es" or s.count(".") > 1
@@ -279,6 +317,9 @@ def find_quantities(text: str, lang: str = "en", offset: int = 0,
             continue  # part of a word or code (G7, COVID-19, T40.4, 12:17)
         if re.match(r"^(?:st|nd|rd|th)\b", text[e:e + 3]) or re.match(r"^:\d", text[e:e + 3]):
             continue
+        if re.search(r"(?:de cada|out of|in every|of every|cada|one in|uno de)\s*$",
+                     text[max(0, s - 15):s], re.I):
+            continue  # "7 de cada 10": the whole of a share, not a figure
         if len(re.sub(r"\D", "", m.group("num"))) > 15:
             continue  # an id or a run of digits, not a quantity
         value, hw = parse_number(m.group("num"), lang)
@@ -311,10 +352,18 @@ def find_quantities(text: str, lang: str = "en", offset: int = 0,
             unit = "percent"
             if "point" in pct.lower() or "puntos" in pct.lower():
                 unit = "percentage points"
-            cm = CHANGE_BEFORE.search(head)
-            if cm or re.match(r"^\s+(?:increase|rise|jump|drop|decline|decrease|"
-                              r"m[áa]s|menos|aumento|incremento|ca[íi]da)\b", rest, re.I):
-                signed = -value if cm and _DOWN.match(cm.group("dir")) else value
+            cm = CHANGE_BEFORE.search(head) or _CHANGE_BY.search(
+                text[_clause_start(text, start):start])
+            comparative = _COMPARATIVE.match(rest)
+            if cm or comparative or re.match(
+                    r"^\s+(?:increase|rise|jump|drop|decline|decrease|reduction|"
+                    r"m[áa]s|menos|aumento|incremento|ca[íi]da|disminuci[óo]n|reducci[óo]n)\b",
+                    rest, re.I):
+                down = (cm and _DOWN.match(cm.group("dir"))) or (
+                    comparative and comparative.group("down")) or (not cm and re.match(
+                        r"^\s+(?:drop|decline|decrease|reduction|menos|ca[íi]da|"
+                        r"disminuci[óo]n|reducci[óo]n)\b", rest, re.I))
+                signed = -value if down else value
                 out.append(Quantity(start + offset, end + offset, qtext, signed, hw, "change",
                                     "percent change", qual))
             else:
@@ -343,6 +392,11 @@ def find_quantities(text: str, lang: str = "en", offset: int = 0,
             hw = min(hw, max(0.5, 0.025 * value))  # "100,000" is read as ±2.5%, not ±50,000
             out.append(Quantity(start + offset, end + offset, qtext, value, hw, "count",
                                 "count", qual))
+        elif "." in m.group("num") and value < 1000 and _RATE_CONTEXT.search(text) and not \
+                _NOT_RATE_AFTER.match(rest):
+            # "rates rose from 8.2 to 8.6": a bare decimal in a sentence about rates
+            out.append(Quantity(start + offset, end + offset, qtext, value, hw, "rate",
+                                "per 100,000", qual))
     # a number inside another quantity ("per 100,000", "100 mil") is part of its unit
     out = [q for q in out if not any(o is not q and o.start <= q.start and q.end <= o.end
                                      and (o.end - o.start) > (q.end - q.start) for o in out)]
@@ -467,15 +521,31 @@ def flags_of(text: str) -> frozenset[str]:
     return frozenset(k for k, pat in _FLAG_RES.items() if pat.search(text))
 
 
-def extract_claims(doc: Document) -> list[Claim]:
-    """Every quantity and dated statement in a document, as ``Claim`` records."""
+def extract_claims(doc: Document, places: dict[str, str] | None = None) -> list[Claim]:
+    """Every quantity and dated statement in a document, as ``Claim`` records, each with the
+    dimensions its words state (``claim.extra["scope"]``) and its period resolved from the
+    sentence, the paragraph, the headline or the text's date.
+
+    Args:
+        places: state names → geo codes (from the store's geographies), for "in Chihuahua".
+    """
     claims: list[Claim] = []
     meta = doc.metadata
+    today = meta.published
+    matcher = Places(places) if places else None
     skip_spans = [(s, e) for _, _, _, s, e in meta.encoded_dates]
     if meta.dateline_span:
         skip_spans.append(meta.dateline_span)
+    headline_year = _headline_year(meta.headline)
+    headline_topic = topic_near(meta.headline, 0)[0] if meta.headline else None
+    lead = flags_of(meta.headline + " " + doc.text[:1500])
+    doc_country = "MX" if "mx" in lead and "us" not in lead else \
+        "US" if "us" in lead and "mx" not in lead else ("MX" if doc.lang == "es" else None)
     last_period: dict[int, str] = {}
+    doc_period: tuple[str, int] | None = None  # the last period stated, and its paragraph
     last_topic: dict[int, str] = {}
+    last_year: dict[int, int] = {}
+    paragraph_text: dict[int, str] = {}
     prev_sentence: Sentence | None = None
     for sent in doc.sentences:
         raw = doc.text[sent.start:sent.end]
@@ -489,58 +559,131 @@ def extract_claims(doc: Document) -> list[Claim]:
             continue  # credits, copyright lines and disclaimers state no claims
         dates = [d for d in find_dates(raw, 0)
                  if not any(d.start < e and s < d.end for s, e in local_skip)]
-        if meta.dateline:
-            dates = sorted(dates + _relative_years(raw, meta.dateline.year), key=lambda d: d.start)
+        explicit = [d.years[0] for d in dates if d.years and d.kind in ("year", "day", "month")]
+        context_year = explicit[0] if explicit else last_year.get(sent.paragraph, headline_year)
+        rel = relative_dates(raw, today, context_year if not explicit else explicit[0])
+        dates = sorted(dates + [r for r in rel if not any(
+            r.start < d.end and d.start < r.end for d in dates)], key=lambda d: d.start)
+        for d in dates:
+            resolve_months(d, context_year or (today.year if today else None))
+        windows = [d for d in dates if d.kind in ("12m", "half", "months") and d.span]
+        for d in dates:
+            if d.extra.get("previous") and windows:
+                shift_year_back(d, windows[0])
         date_spans = [(d.start, d.end) for d in dates]
         quantities = find_quantities(raw, doc.lang, 0, local_skip + date_spans)
         flags = flags_of(raw)
-        context = raw
+        context = paragraph_text.get(sent.paragraph, "")
         if prev_sentence is not None and prev_sentence.paragraph == sent.paragraph:
-            context = doc.text[prev_sentence.start:prev_sentence.end] + " " + raw
+            flags_ctx = flags_of(doc.text[prev_sentence.start:prev_sentence.end])
+        else:
+            flags_ctx = frozenset()
         pairs = _conversion_pairs(raw, quantities)
         foreign = {a if a.currency != "USD" else b for a, b in pairs.items()}
         for a, b in pairs.items():
             usd = b if a in foreign else a
             if usd.qualifier == "exact":
                 usd.qualifier = (a if usd is b else b).qualifier
-        for q in quantities:
+        for qi, q in enumerate(quantities):
             if q in foreign and not any(q is a for a in pairs):
                 continue
             used = [d.used for d in dates]
             claim = _claim_from_quantity(doc, sent, raw, q, dates, quantities, flags)
+            if claim.period and claim.period.endswith("~"):
+                claim.period = claim.period[:-1]
+                claim.extra["base_implied"] = True
             if claim.kind == "ratio" and claim.topic is None:
                 for d, was in zip(dates, used, strict=True):
                     d.used = was
                 continue  # "visited three times": a multiplier without a subject is no claim
-            if claim.period is None and sent.paragraph in last_period and claim.kind != "money":
-                claim.period = last_period[sent.paragraph]
-                claim.period_inferred = True
+            if claim.period is None and claim.kind not in ("ratio",):
+                if sent.paragraph in last_period and claim.kind != "money":
+                    claim.period = last_period[sent.paragraph]
+                    claim.period_inferred = True
+                    claim.extra["period_from"] = "paragraph"
+                elif doc_period and claim.kind != "money" and \
+                        sent.paragraph - doc_period[1] <= 2:
+                    claim.period = doc_period[0]
+                    claim.period_inferred = True
+                    claim.extra["period_from"] = "earlier paragraph"
+                elif headline_year and claim.kind != "money":
+                    claim.period = str(headline_year)
+                    claim.period_inferred = True
+                    claim.extra["period_from"] = "headline"
             if claim.topic is None and sent.paragraph in last_topic:
                 claim.topic = last_topic[sent.paragraph]
-                claim.flags = claim.flags | flags_of(context)
+                claim.flags = claim.flags | flags_ctx
+                claim.extra["topic_from"] = "paragraph"
+            elif claim.topic is None and headline_topic and claim.kind in ("count", "rate"):
+                claim.topic = headline_topic
+                claim.flags = claim.flags | flags_of(meta.headline)
+                claim.extra["topic_from"] = "headline"
             claim.extra["paragraph"] = sent.paragraph
-            if claim.kind == "share" and claim.topic in DRUG_TOPICS | {"overdose"}:
+            claim.extra["context"] = context
+            claim.extra["doc_country"] = doc_country
+            lo = quantities[qi - 1].end if qi else 0
+            hi = quantities[qi + 1].start if qi + 1 < len(quantities) else len(raw)
+            lo = max(lo, _clause_start(raw, q.start))
+            brk = _CLAUSE_BREAK.search(raw, q.end, hi)
+            hi = brk.start() if brk else hi
+            scope = read_scope(raw, q.start, q.end, lo, hi, topic=claim.topic,
+                               kind=claim.kind, flags=claim.flags | (
+                                   flags_ctx if not (claim.flags & {"mx", "us"}) else
+                                   frozenset()), places=matcher, context=context,
+                               clause_start=_clause_start(raw, q.start))
+            claim.extra["scope"] = scope
+            if scope.per_day and claim.kind == "count":
+                claim.extra["per_day"] = True
+            if claim.kind == "share" and (claim.topic in DRUG_TOPICS | {"overdose"}):
                 claim.extra["denominator"] = "overdose"
             if q in pairs:
-                claims.append(_conversion_claim(sent, raw, q, pairs[q], doc.lang, flags))
+                conv = _conversion_claim(sent, raw, q, pairs[q], doc.lang, flags)
+                if conv is not None:
+                    claims.append(conv)
                 if q in foreign:
                     continue
             claims.append(claim)
-            if claim.period and claim.kind != "money":
+            if claim.period and claim.kind not in ("money", "ratio") and not \
+                    claim.period_inferred:
                 last_period[sent.paragraph] = claim.period
+                doc_period = (claim.period, sent.paragraph)
             if claim.topic:
                 last_topic[sent.paragraph] = claim.topic
         for d in dates:
-            if d.used or d.kind == "since":
+            if d.years and d.kind in ("year", "day", "month"):
+                last_year[sent.paragraph] = d.years[-1]
+            if d.used or d.kind in ("since", "relative") or (
+                    d.extra.get("relative") and d.kind == "year"):
+                continue
+            if not d.period and d.kind != "impossible":
                 continue
             claims.append(Claim(
                 kind="date", sentence=sent.text, sentence_start=sent.start,
                 sentence_end=sent.end, start=sent.start + d.start, end=sent.start + d.end,
-                quantity_text=d.text, value=None, unit="date", period=d.period,
+                quantity_text=d.text, value=None, unit="date", period=d.period or None,
                 topic=topic_near(raw, d.start)[0], flags=flags, lang=doc.lang,
-                extra={"date_kind": d.kind}))
+                extra={"date_kind": d.kind, "relative": bool(d.extra.get("relative")),
+                       **({"impossible": True} if d.kind == "impossible" else {})}))
+        paragraph_text[sent.paragraph] = context + " " + raw
         prev_sentence = sent
     return claims
+
+
+_CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:while|whereas|but|and|mientras|pero|y)\b|"
+                           r"\.\s|\bwhile\b|\bmientras que\b", re.I)
+
+
+def _clause_start(raw: str, pos: int) -> int:
+    """Where the clause holding ``pos`` begins (for the words that scope a figure)."""
+    last = 0
+    for m in _CLAUSE_BREAK.finditer(raw, 0, pos):
+        last = m.end()
+    return last
+
+
+def _headline_year(headline: str) -> int | None:
+    years = {int(y) for y in re.findall(rf"(?<![\d$,.]){YEAR}(?![\d,.%])", headline or "")}
+    return years.pop() if len(years) == 1 else None
 
 
 def _claim_from_quantity(doc: Document, sent: Sentence, raw: str, q: Quantity,
@@ -568,13 +711,43 @@ def _claim_from_quantity(doc: Document, sent: Sentence, raw: str, q: Quantity,
         extra={"change": True} if q.kind == "change" else {})
 
 
+_SINGLE_KINDS = ("year", "month", "day", "fiscal", "half", "months", "12m")
+
+
 def _period_for(raw: str, q: Quantity, dates: list[DateExpr],
                 quantities: list[Quantity]) -> str | None:
     """The period a quantity refers to, read from the date expressions of its sentence."""
+    dates = [d for d in dates if d.period]
     wants_span = q.kind in ("ratio", "change", "money")
     spans = [d for d in dates if d.kind in ("range", "fiscal") and len(d.years) == 2]
-    singles = [d for d in dates if d.kind in ("year", "month", "day", "fiscal")
-               and len(d.years) == 1]
+    singles = [d for d in dates if d.kind in _SINGLE_KINDS and (len(d.years) == 1 or
+                                                               d.kind in ("months", "half"))]
+    if q.kind in ("ratio", "change"):
+        windows = [d for d in dates if d.kind in ("12m", "half", "months", "month")]
+        if len(windows) == 2 and windows[0].kind == windows[1].kind:
+            a, b = sorted(windows, key=lambda d: d.span.start if d.span else d.start)
+            a.used = b.used = True
+            return f"{a.period}|{b.period}"  # "from the 12 months ending April 2021 to ..."
+        years = [d for d in dates if d.kind == "year"]
+        pair = comparison(raw, years, q.end)
+        if pair:
+            for d in years:
+                if d.years[0] in pair:
+                    d.used = True
+            return f"{pair[0]}-{pair[1]}"
+        if q.kind == "change" and len({d.years[0] for d in years}) == 1:
+            # "deaths rose 30% in 2020": the change from the year before
+            y = years[0].years[0]
+            years[0].used = True
+            return f"{y - 1}-{y}~"
+    windows = [d for d in dates if d.kind in ("12m", "half", "months") and d.span]
+    same = [o for o in quantities if o.kind == q.kind]
+    if len(windows) == 2 and len(same) >= 2 and q in (same[0], same[-1]) and not wants_span:
+        # "from the 12 months ending September 2019 to … 2020, from 68,757 to 87,203"
+        first, last = sorted(windows, key=lambda d: d.start)  # in reading order
+        d = first if q is same[0] else last
+        first.used = last.used = True
+        return d.period
     if wants_span and spans:
         d = min(spans, key=lambda d: abs(d.start - q.end))
         d.used = True
@@ -591,19 +764,20 @@ def _period_for(raw: str, q: Quantity, dates: list[DateExpr],
             return f"{years[0].years[0]}-{years[-1].years[0]}"
     # the nearest date after the quantity, with no other quantity between them
     after = [d for d in singles if d.start >= q.end and d.start - q.end <= 45
+             and not BASE_BEFORE.search(raw[max(0, d.start - 40):d.start])
              and not any(q.end <= o.start < d.start for o in others)
              and not any(q.end <= n < d.start for n in numbers)
              and not re.search(r"[;]|\bto\b|\ba\b", raw[q.end:d.start])]
     if after:
         d = after[0]
         d.used = True
-        return _single_period(d)
-    before = [d for d in singles if d.end <= q.start
+        return d.period
+    before = [d for d in singles if d.end <= q.start and not d.extra.get("base")
               and not any(d.end <= o.start < q.start for o in others)]
     if before:
         d = before[-1]
         d.used = True
-        return _single_period(d)
+        return d.period
     opened = [d for d in dates if d.kind == "since"]
     if opened:
         # "more than $3 billion since 2008": a total over an open span, not a 2008 figure
@@ -624,26 +798,8 @@ def _period_for(raw: str, q: Quantity, dates: list[DateExpr],
         lo, hi = min(q.end, d.end), max(q.start, d.start)
         if not any(lo <= o.start < hi for o in others):
             d.used = True
-            return _single_period(d)
+            return d.period
     return None
-
-
-_RELATIVE = re.compile(r"\b(?P<last>last year|el a[ñn]o pasado|el a[ñn]o anterior)\b|"
-                       r"\b(?P<this>this year|este a[ñn]o)\b", re.I)
-
-
-def _relative_years(text: str, year: int) -> list[DateExpr]:
-    """"last year" / "el año pasado" read against the dateline's year."""
-    out = []
-    for m in _RELATIVE.finditer(text):
-        y = year - 1 if m.group("last") else year
-        out.append(DateExpr(m.start(), m.end(), "year", str(y), (y,), m.group()))
-    return out
-
-
-def _single_period(d: DateExpr) -> str:
-    return d.period if d.kind in ("fiscal", "year") else str(d.years[0]) if d.kind != "month" \
-        else d.period[:4]
 
 
 def _conversion_pairs(raw: str, quantities: list[Quantity]) -> dict[Quantity, Quantity]:
@@ -652,7 +808,7 @@ def _conversion_pairs(raw: str, quantities: list[Quantity]) -> dict[Quantity, Qu
     money = [q for q in quantities if q.kind == "money"]
     for a, b in zip(money, money[1:], strict=False):
         between = raw[a.end:b.start]
-        if a.currency != b.currency and re.fullmatch(
+        if a.value and b.value and a.currency != b.currency and re.fullmatch(
                 r"\s*[(\[]\s*(?:about|around|roughly|approximately|some|or|i\.e\.|"
                 r"equivalent to|alrededor de|unos|aprox\.?|casi)?\s*", between, re.I):
             pairs[a] = b

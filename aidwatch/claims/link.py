@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..model import parse_selector
+from .match import Cube, cube_frame
 from .records import Claim
 
 COUNT_UNITS = {"deaths", "victims", "persons"}
@@ -82,6 +83,7 @@ class Evidence:
     publishers: dict[str, str] = field(default_factory=dict)
     snapshot: str = ""
     places: dict[str, str] = field(default_factory=dict)  # state name → geo code
+    cube_frame: pd.DataFrame = field(default_factory=pd.DataFrame)  # the store's cube view
 
     def place_in(self, sentence: str) -> str | None:
         """A U.S. or Mexican state the sentence says a figure is for ("in Ohio", "Sinaloa's",
@@ -100,6 +102,9 @@ class Evidence:
 
     def __post_init__(self) -> None:
         self.info = {r["series_id"]: r for r in self.series.to_dict("records")}
+        if self.cube_frame.empty:
+            self.cube_frame = cube_frame(self.series, self.observations)
+        self.cube = Cube(self.cube_frame, {k: str(v.get("name", k)) for k, v in self.info.items()})
         self._obs: dict[tuple[str, str], tuple[float, str, str]] = {}
         self._periods: dict[str, list[str]] = {}
         if not self.observations.empty:
@@ -116,6 +121,19 @@ class Evidence:
         self._event_tokens = [
             (row, _tokens(f"{row['title']} {row['description']} {row['actors']}"))
             for row in (self.events.to_dict("records") if not self.events.empty else [])]
+        # the action of an event is the one its title states (descriptions mention others)
+        self._event_actions = {
+            row["event_id"]: {"#" + c for c, pat in _CLASS_RES.items()
+                              if pat.search(str(row["title"]))}
+            for row, _ in self._event_tokens}
+        self._name_df: dict[str, int] = {}
+        self._title_names: dict[str, set[str]] = {}
+        for row, _ in self._event_tokens:
+            names = {k for k, w in _tokens(str(row["title"])).items()
+                     if w >= 3 and not k.startswith("#") and k not in _PLACES}
+            self._title_names[row["event_id"]] = names
+            for k in names:
+                self._name_df[k] = self._name_df.get(k, 0) + 1
 
     # -- values --------------------------------------------------------------------------
     def variants_of(self, series_id: str) -> frozenset[str]:
@@ -283,16 +301,33 @@ administration federal national country countries two year years month months la
 el la los las de del y en por para con una un se que al su sus lo como más sobre entre
 gobierno estados unidos méxico mexicano seguridad cooperación""".split())
 _CLASSES = {
-    "arrest": r"arrest\w*|detain\w*|detention|captur\w*|apprehend\w*|deten\w*|detuv\w*|"
-              r"aprehen\w*|arrestad\w*",
-    "extradite": r"extradit\w*|extradi\w*",
-    "sign": r"sign\w*|firm\w*|launch\w*|announc\w*|anunci\w*|lanz\w*",
-    "agreement": r"agreement|framework|accord|pact|acuerdo|marco|entendimiento",
-    "law": r"\blaw\b|legislation|reform\w*|\bley\b|enact\w*|promulg\w*",
-    "charges": r"charge\w*|indict\w*|acusa\w*|cargos",
-    "drop": r"dropp\w*|dismiss\w*|return\w*|repatri\w*|retir\w*",
-    "kill": r"kill\w*|murder\w*|assassinat\w*|asesin\w*|mat[óo]",
-    "inaugurate": r"inaugurat\w*|took office|sworn|assum\w*|tom[óo] posesi[óo]n|elected|elect",
+    # one action each: a date of one is never judged against a date of another
+    "arrest": r"\barrest\w*|\bdetain\w*|\bdetention|\bcaptur\w*|\bapprehend\w*|\bdeten\w*|"
+              r"\bdetuv\w*|\baprehen\w*|\barrestad\w*|\bcustody\b|\bcustodia\b|\bcaught\b",
+    "extradite": r"\bextradit\w*|\bextradi\w*|\bexpel\w*|\bexpuls\w*|\btransferred to the\b|"
+                 r"\bsent to the united states\b|\benviad\w* a (?:los )?estados unidos",
+    "escape": r"\bescap\w*|\bfug[aóo]\w*|\bbroke out\b|\bprison break\b",
+    "announce": r"\bannounc\w*|\banunci\w*|\blaunch\w*|\blanz\w*|\bunveil\w*|\bpresent[óo]\b|"
+                r"\bpresentaron\b",
+    "sign": r"\bsign\w*|\bfirm[óoa]\w*|\bsuscri\w*",
+    "agreement": r"\bagreement|\bframework|\baccord|\bpact|\bacuerdo|\bmarco\b|"
+                 r"\bentendimiento",
+    "law": r"\blaw\b|\blegislation|\breform\w*|\bley\b|\benact\w*|\bpromulg\w*",
+    "publish": r"\bpublish\w*|\bpublic[óoa]\w*|\bgazette|\bdiario oficial|\bDOF\b",
+    "approve": r"\bapprov\w*|\baprob\w*|\bpassed\b|\bvot(?:ed|ó|aron)\b",
+    "charges": r"\bcharge[sd]?\b|\bindict\w*|\bacus[óa]\w*|\bcargos\b|\bimput\w*",
+    "convict": r"\bconvict\w*|\bfound guilty|\bculpable|\bverdict|\bveredicto",
+    "plead": r"\bplead\w*|\bpled\b|\bplea\b|\bse declar[óo]\b",
+    "sentence": r"\bsentenc\w*|\bsentenci\w*|\bcondena\w*|\bprison term|\blife in prison",
+    "drop": r"\bdropp\w*|\bdismiss\w*|\breturn\w*|\brepatri\w*|\bretir\w*|\bdesist\w*",
+    "kill": r"\bkill\w*|\bmurder\w*|\bassassinat\w*|\basesin\w*|\bmat[óo]\b|\bmassacre",
+    "inaugurate": r"\binaugurat\w*|\btook office|\bsworn|\btom[óo] posesi[óo]n|\btakes office|"
+                  r"\bassum\w* (?:the )?(?:presidency|office)",
+    "elect": r"\belected\b|\belecci[óo]n|\bwon the (?:election|presidency)|\bgan[óo] la",
+    "designate": r"\bdesignat\w*|\bterrorist organi[sz]ations?\b|\bFTOs?\b",
+    "reward": r"\breward\w*|\brecompensa\w*",
+    "summit": r"\bsummit\b|\bcumbre\b|\bdialogue\b|\bdi[áa]logo\b|\bmeet\w*|\breuni[óo]n",
+    "appropriate": r"\bappropriat\w*|\bsupplemental\b|\bapropia\w*",
 }
 _CLASS_RES = {k: re.compile(v, re.I) for k, v in _CLASSES.items()}
 
@@ -303,7 +338,8 @@ def _fold(text: str) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _tokens(text: str) -> dict[str, float]:
-    """Weighted tokens: action classes (2), capitalised names (3), other content words (1)."""
+    """Weighted tokens: action classes (2), names (3: capitalised words, also at the start
+    of a sentence, when not a common word), other content words (1)."""
     out: dict[str, float] = {}
     for cls, pat in _CLASS_RES.items():
         if pat.search(text):
@@ -311,12 +347,21 @@ def _tokens(text: str) -> dict[str, float]:
     for m in re.finditer(r"[A-Za-zÀ-ÿ][\w'-]+", text):
         word = m.group()
         low = _fold(word.lower()).strip("'")
+        if low.endswith("'s"):
+            low = low[:-2]
         if low in _STOP or _fold(low) in _STOP or len(low) < 4:
             continue
-        weight = 3.0 if word[0].isupper() and m.start() > 0 else 1.0
+        weight = 3.0 if word[0].isupper() and not _CLASS_RES_ANY.fullmatch(word) else 1.0
         key = low[:6]
         out[key] = max(out.get(key, 0.0), weight)
     return out
+
+
+# places and institutions: shared by many events, they never make two events one
+_PLACES = {w[:6] for w in """brooklyn sinaloa mexico tijuana chicago culiacan paso texas york
+washington jalisco guerrero michoacan chihuahua tamaulipas merida congress senate house
+court federal justice department cartel navy army police state white""".split()}
+_CLASS_RES_ANY = re.compile("|".join(f"(?:{p})" for p in _CLASSES.values()), re.I)
 
 
 @dataclass(frozen=True)
@@ -324,12 +369,21 @@ class EventMatch:
     event: dict
     score: float
     matched: tuple[str, ...]
+    names: tuple[str, ...] = ()
+    same_event: bool = False  # a shared name and the same action: the sentence's event
 
 
 def link_event(ev: Evidence, claim: Claim) -> EventMatch | None:
     """The timeline event a dated sentence refers to, or None when no event shares a name
-    (or a distinctive word and an action) with it."""
+    (or a distinctive word and an action) with it. ``same_event`` says whether it shares a
+    name AND an action class (arrested ≠ extradited ≠ sentenced; announced ≠ signed)."""
     words = _tokens(claim.sentence)
+    # the action of this date: the words next to it ("convicted of the 1985 murder": murder)
+    s0 = claim.start - claim.sentence_start
+    near = claim.sentence[max(0, s0 - 60):s0 + len(claim.quantity_text) + 30]
+    actions_said = {"#" + c for c, pat in _CLASS_RES.items() if pat.search(near)} or \
+        {k for k in words if k.startswith("#")}
+    near_toks = _tokens(claim.sentence[max(0, s0 - 100):s0 + len(claim.quantity_text) + 60])
     best: EventMatch | None = None
     for row, toks in ev._event_tokens:
         shared = [k for k in words if k in toks]
@@ -340,10 +394,21 @@ def link_event(ev: Evidence, claim: Claim) -> EventMatch | None:
             continue
         if score < 3:
             continue
-        cand = EventMatch(row, score, tuple(shared))
-        if best is None or score > best.score or (
-                math.isclose(score, best.score) and _closeness(row, claim) <
-                _closeness(best.event, claim)):
+        event_actions = ev._event_actions.get(row["event_id"]) or \
+            {k for k in toks if k.startswith("#")}
+        # the same event: a distinctive name of its title (a person, not "Brooklyn" or
+        # "Sinaloa") next to the date, and the date's action among the title's actions
+        title_names = ev._title_names.get(row["event_id"], set())
+        distinctive = [k for k in title_names if ev._name_df.get(k, 0) <= 2 and k in near_toks]
+        # another event's actor named next to the date: the date may be theirs
+        others = [k for k, w in near_toks.items() if w >= 3 and k in ev._name_df
+                  and k not in title_names and k not in toks]
+        same = bool(distinctive) and not others and bool(actions_said) and \
+            actions_said <= event_actions and not claim.extra.get("relative")
+        cand = EventMatch(row, score, tuple(shared), tuple(names), same)
+        if best is None or (cand.same_event, score) > (best.same_event, best.score) or (
+                cand.same_event == best.same_event and math.isclose(score, best.score) and
+                _closeness(row, claim) < _closeness(best.event, claim)):
             best = cand
     return best
 

@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date
 
-from .link import (
-    Evidence,
-    Ref,
-    candidates,
-    family_key,
-    funding_series,
-    link_event,
-    panel_candidates,
-)
+from ..dimensions import TOTAL, Period, year_period
+from .link import Evidence, link_event
+from .match import STATUS_ORDER, Ref, Want, match
+from .periods import span_of
 from .records import Claim, Verdict
+from .scope import ReadScope
 
 
 @dataclass(frozen=True)
@@ -116,6 +113,8 @@ class Checker:
                 source: str | None = None) -> Verdict:
         if series:
             series = series.partition("@")[0]  # a panel's place is in the reason, not the id
+        if verdict == "unverifiable":
+            reason = self._named(reason)
         return Verdict(claim=claim, verdict=verdict, reason=reason, series=series,
                        reference_value=ref, reference_period=ref_period, source=source,
                        snapshot=self.ev.snapshot, article=self.article)
@@ -130,231 +129,327 @@ class Checker:
             return self.verdict(claim, "unverifiable", f"no check for claims of kind {claim.kind}")
         return method(claim)
 
-    # -- levels: counts and rates --------------------------------------------------------
     def _years(self, claim: Claim) -> list[int]:
         return [int(y) for y in re.findall(r"\d{4}", claim.period or "")]
 
-    def _subnational(self, claim: Claim) -> Verdict | None:
-        place = self.ev.place_in(claim.sentence)
-        if place is None:
-            return None
-        return self.verdict(claim, "unverifiable",
-                            f"a figure for {place}; the checker compares national series only "
-                            "for this kind of claim")
-
-    def _level(self, claim: Claim) -> Verdict:
-        family = family_key(claim)
-        if family is None:
-            return self.verdict(claim, "unverifiable",
-                                "no series in the store measures what this number counts")
-        place = self.ev.place_in(claim.sentence)
-        if place is not None:
-            geo = self.ev.places[place]
-            if family.startswith("homicide."):
-                family = "homicide.mx" if geo.startswith("MX-") else "homicide.us"
-            ids = panel_candidates(self.ev, family, claim.kind, geo)
-            if not ids:
-                return self.verdict(claim, "unverifiable",
-                                    f"a figure for {place}; the store holds no {claim.kind} "
-                                    f"series by state for {family}")
+    # -- scope ---------------------------------------------------------------------------
+    def want(self, claim: Claim, **over: object) -> tuple[Want | None, str]:
+        """The claim's scope with defaults, or (None, why it cannot be matched)."""
+        rs: ReadScope | None = claim.extra.get("scope")
+        if rs is None or rs.measure is None:
+            return None, "no series in the store measures what this number counts"
+        if rs.measure == "assistance":
+            return None, "an amount of money"
+        assumed: set[str] = set()
+        if rs.measure == "homicides":
+            measures = {"SESNSP": ("homicide_victims",), "INEGI": ("homicides",),
+                        "UNODC": ("homicides",), "NCHS": ("homicides",)}.get(
+                rs.agency or "", ("homicides", "homicide_victims"))
         else:
-            ids = candidates(self.ev, family, claim.kind, claim.flags)
-        if not ids:
-            return self.verdict(claim, "unverifiable",
-                                f"the store holds no {claim.kind} series for {family}")
-        years = self._years(claim)
-        if (claim.period or "").endswith("-"):
-            return self.verdict(claim, "unverifiable",
-                                f"a total over an open span (since {years[0]}); the store "
-                                "holds annual figures", series=ids[0])
-        if len(years) != 1 or (claim.period or "").startswith("FY"):
-            return self.verdict(claim, "unverifiable", "no single year stated for this figure",
-                                series=ids[0])
-        year = years[0]
-        refs = [r for sid in ids if (r := self.ev.annual(sid, year))]
-        primary_id = ids[0]
-        primary = next((r for r in refs if r.series_id == primary_id.partition("@")[0]), None)
-        substitute = None
-        if primary is None:
-            # a provisional figure of the same definition may stand in for a missing final one
-            substitute = next((r for r in refs if r.variants == frozenset({"provisional"})),
-                              None)
-            if substitute is None:
-                where = primary_id.partition("@")
-                return self.verdict(
-                    claim, "unverifiable",
-                    f"no value for {year} in {where[0]}"
-                    f"{' for ' + self.ev.place_names.get(where[2], where[2]) if where[2] else ''}"
-                    f" (covers {self.ev.span(primary_id)})", series=primary_id)
-            primary = substitute
+            measures = (rs.measure,)
+        kind = claim.kind
+        if kind == "rate":
+            units = ("rate_age_adjusted",) if rs.age_adjusted else ("rate",) \
+                if rs.age_adjusted is False else ("rate", "rate_age_adjusted")
+        else:
+            units = ("count",)
+        na = "_Z" if rs.measure not in ("overdose_deaths", "drug_seizures") else TOTAL
+        drug = rs.drug or na
+        intent = "unintentional" if "unintentional" in claim.flags and na == TOTAL else na
+        area = rs.area
+        if area is None:
+            doc = claim.extra.get("doc_country")
+            if doc and rs.measure in ("homicides", "homicide_victims", "femicide_victims"):
+                area = doc  # the country the text is about (headline, first paragraph)
+            else:
+                area = "US" if rs.measure == "overdose_deaths" else "MX" if rs.measure in (
+                    "homicides", "homicide_victims", "femicide_victims") else ""
+                assumed.add("area")
+        period = span_of(claim.period or "")
+        want = Want(measures=measures, units=units, drug=drug, intent=intent,
+                    sex=rs.sex or TOTAL, age_group=rs.age_group or TOTAL, area=area,
+                    period=period, agency=rs.agency if rs.agency in ("INEGI", "SESNSP", "NCHS",
+                                                                     "UNODC") else None,
+                    status=rs.status, per_day=bool(claim.extra.get("per_day")),
+                    assumed=frozenset(assumed))
+        if over:
+            want = replace(want, **over)
+        if rs.age_group == "young":
+            return None, "\"young people\" names no age group the store has"
+        return want, ""
+
+    def _why_not_contradicted(self, claim: Claim, want: Want, refs: list[Ref]) -> str | None:
+        """Why a disagreement may not be read as a contradiction (None: it may)."""
+        rs: ReadScope = claim.extra["scope"]
+        if rs.unresolved:
+            dim, word = rs.unresolved[0]
+            return (f"the figure is scoped by {dim} (\"{word}\"), which the store does not "
+                    "break down")
+        if rs.period_words and want.period is not None and want.period.kind in (
+                "year", "fiscal_year") and not want.per_day:
+            return (f"the sentence speaks of part of a period (\"{rs.period_words}\") but the "
+                    f"figure was read as {want.period.label}")
+        if claim.period_inferred and claim.extra.get("period_from") != "paragraph":
+            where = claim.extra.get("period_from", "context")
+            return f"the period ({claim.period}) is only inferred from the {where}"
+        if claim.extra.get("topic_from"):
+            return f"what the figure counts is only inferred from the {claim.extra['topic_from']}"
+        if "area" in want.assumed and not (claim.flags & {"us", "mx"}) and \
+                rs.measure != "overdose_deaths":  # the store's overdose counts are all U.S.
+            return "the text does not say which country the figure is for"
+        agencies = {r.agency for r in refs}
+        off = min((abs(claim.value - r.value) / abs(r.value) for r in refs
+                   if r.value and claim.value is not None), default=0.0)
+        # INEGI's and SESNSP's counts differ by about a tenth: one agency's count far off
+        # the claim is no sign that the other's agrees
+        if len(want.measures) > 1 and len(agencies) == 1 and (
+                claim.kind == "ratio" or (claim.kind == "count" and off <= 0.25)):
+            other = "SESNSP" if "INEGI" in agencies else "INEGI"
+            return (f"the text does not say whose count this is and the store has only "
+                    f"{agencies.pop()}'s for this scope, not {other}'s")
+        return None
+
+    def _public(self, ref: Ref) -> bool:
+        """Whether the reference was public when the text was written."""
+        when = self.article_date
+        if when is None:
+            return True
+        if ref.published:
+            return ref.published[:10] <= when.isoformat()
+        if ref.status == "final":
+            # final counts come out about a year after the period ends (NCHS, INEGI)
+            return (when - ref.period.end).days >= 300
+        return True
+
+    def _judge_refs(self, claim: Claim, refs: list[Ref], tol: Tolerance
+                    ) -> tuple[str, Ref, list[tuple[str, Ref]]]:
+        judged = [(judge(claim, r.value, tol)[0], r) for r in refs]
+        order = {"supported": 0, "approximately_right": 1, "contradicted": 2}
+        judged.sort(key=lambda t: (order[t[0]], STATUS_ORDER.get(t[1].status, 9)))
+        return judged[0][0], judged[0][1], judged
+
+    # -- levels: counts and rates --------------------------------------------------------
+    def _level(self, claim: Claim) -> Verdict:
+        want, why = self.want(claim)
+        if want is None:
+            return self.verdict(claim, "unverifiable", why)
+        if want.period is None:
+            what = "a total over an open span" if (claim.period or "").endswith("-") else \
+                "a span of several years" if claim.period else "no period stated"
+            return self.verdict(claim, "unverifiable", f"{what} for this figure; the store "
+                                "holds values of single periods")
+        found = match(self.ev.cube, want)
+        if found.missing:
+            return self.verdict(claim, "unverifiable", self._named(found.missing))
         tol = TOLERANCES[claim.kind]
-        verdict, _ = judge(claim, primary.value, tol)
-        others = sorted((r for r in refs if r is not primary),
-                        key=lambda r: abs(r.value - (claim.value or 0)))
-        matches = [r for r in others if judge(claim, r.value, tol)[0] == "supported"]
-        same_definition = [r for r in matches if r.variants == frozenset({"provisional"})]
-        chosen = primary
-        if verdict != "supported" and same_definition:
-            if substitute is not None:
-                # no final figure: a published provisional figure of the same definition
-                verdict, chosen = "supported", same_definition[0]
-            elif verdict == "contradicted":
-                verdict = "approximately_right"
-        parts = [self._describe(chosen)]
-        if substitute is not None:
-            parts.append("no final figure in the store; compared with the provisional one")
-        if judge(claim, chosen.value, tol)[0] != "supported":
-            parts.append(f"{claim.quantity_text} is {_off(claim, chosen.value, '')}")
-        shown = [r for r in matches if r is not chosen][:2]
-        if shown:
-            parts.append("it matches " + "; ".join(self._describe(r, short=True)
-                                                   for r in shown))
-        elif verdict != "supported":
-            parts.append("it matches no figure in the store")
-        near = [r for r in others if r is not chosen and r not in shown and verdict !=
-                "supported" and judge(claim, r.value, tol)[0] == "approximately_right"
-                ][:2 - len(shown)]
-        parts += [self._describe(r, short=True) for r in near]
-        return self.verdict(claim, verdict, "; ".join(parts), series=chosen.series_id,
-                            ref=chosen.value, ref_period=chosen.period,
-                            source=chosen.source_id)
+        if want.per_day:
+            tol = Tolerance(rel=max(tol.rel, 0.05))
+        return self._conclude(claim, want, found.refs, tol)
+
+    def _conclude(self, claim: Claim, want: Want, refs: list[Ref], tol: Tolerance,
+                  describe: Callable[[Ref], str] | None = None, unit: str = "") -> Verdict:
+        describe = describe or self._describe
+        verdict, best, judged = self._judge_refs(claim, refs, tol)
+        finals = [r for v, r in judged if r.status == "final"]
+        parts = [describe(best)]
+        downgraded = False
+        if verdict != "contradicted" and best.status != "final" and finals:
+            final_verdicts = {v for v, r in judged if r.status == "final"}
+            if "supported" not in final_verdicts and verdict == "supported":
+                verdict, downgraded = "approximately_right", True
+                parts.append(f"it matches the {best.status} figure; the final count is "
+                             f"{fmt(finals[0].value)} ({claim.quantity_text} is "
+                             f"{_off(claim, finals[0].value, unit)})")
+                best = finals[0]  # the reference is the final figure; the reason names both
+        if verdict != "supported" and not downgraded:
+            parts.append(f"{claim.quantity_text} is {_off(claim, best.value, unit)}")
+        if verdict == "contradicted" and (near := self._other_scope(claim, want, tol)):
+            parts.append(near)
+        if verdict == "contradicted":
+            public = [r for r in refs if self._public(r)]
+            why = self._why_not_contradicted(claim, want, refs)
+            if not public:
+                why = why or ("every figure of this scope in the store was published after the "
+                              f"text ({self.article_date.isoformat()})")
+            if why:
+                return self.verdict(claim, "unverifiable",
+                                    "; ".join(parts) + f"; not judged: {why}",
+                                    series=best.series_id, ref=best.value,
+                                    ref_period=best.label, source=best.source_id)
+            if not self._public(best):
+                parts.append("(the final figure came out after the text; no figure of this "
+                             "scope that was public then agrees either)")
+        others = [r for v, r in judged if r is not best][:2]
+        if others:
+            parts.append("also " + "; ".join(describe(r, short=True) for r in others))
+        return self.verdict(claim, verdict, "; ".join(parts), series=best.series_id,
+                            ref=best.value, ref_period=best.label, source=best.source_id)
+
+    def _other_scope(self, claim: Claim, want: Want, tol: Tolerance) -> str:
+        """A figure of another scope (intent, drug, sex) that the claim's number matches:
+        "27,700 in 2007" is the unintentional count, not all overdose deaths."""
+        if want.period is None:
+            return ""
+        for r in self.ev.cube.by_measure.get(want.measures[0], []):
+            if r.unit not in want.units or r.area != want.area or \
+                    r.period.start != want.period.start or r.period.end != want.period.end:
+                continue
+            if (r.drug, r.intent, r.sex, r.age_group) == (want.drug, want.intent, want.sex,
+                                                          want.age_group):
+                continue
+            if judge(claim, r.value, tol)[0] != "contradicted":
+                return (f"it matches {r.name}, {r.label}: {fmt(r.value)} ({r.status}) — "
+                        "a different scope")
+        return ""
+
+    def _named(self, text: str) -> str:
+        """Geo codes in a message replaced by the place's name ("for MX-08" → Chihuahua)."""
+        return re.sub(r"\bfor ((?:MX-\d\d)|[A-Z]{2})\b",
+                      lambda m: f"for {self.ev.place_names.get(m[1], m[1])}", text)
 
     def _describe(self, ref: Ref, short: bool = False) -> str:
         label = self.ev.source_label(ref.source_id)
-        status = ref.status if ref.status != "final" or short else "final"
-        text = f"{ref.name}, {ref.period}: {fmt(ref.value)} ({status}"
+        how = f", {ref.derived}" if ref.derived else ""
+        place = self.ev.place_names.get(ref.area)
+        name = f"{ref.name} — {place}" if place and place not in ref.name else ref.name
+        text = f"{name}, {ref.label}: {fmt(ref.value)} ({ref.status}{how}"
         return text + (")" if short else f", {label})")
 
     # -- shares ------------------------------------------------------------------------------
     def _share(self, claim: Claim) -> Verdict:
-        family = family_key(claim)
-        if local := self._subnational(claim):
-            return local
-        if family is None or claim.extra.get("denominator") != "overdose":
+        rs: ReadScope | None = claim.extra.get("scope")
+        claim_count = replace(claim, kind="count")
+        claim_count.extra = dict(claim.extra)
+        claim_count.extra.pop("per_day", None)
+        want, why = self.want(claim_count)
+        if want is None:
+            return self.verdict(claim, "unverifiable", why)
+        if rs is None or not ((rs.drug and rs.drug not in (TOTAL, "_Z")) or rs.sex in ("F", "M")):
             return self.verdict(claim, "unverifiable",
                                 "no series in the store gives the whole this share is of")
-        years = self._years(claim)
-        if len(years) != 1:
-            return self.verdict(claim, "unverifiable", "no single year stated for this share")
-        year = years[0]
-        direct = candidates(self.ev, family, "share", claim.flags)
-        refs: list[tuple[float, str, str, Ref | None, Ref | None, frozenset[str]]] = []
-        for sid in direct:
-            if r := self.ev.annual(sid, year):
-                refs.append((r.value, sid, r.source_id, None, None, r.variants))
-        nums = candidates(self.ev, family, "count", claim.flags)
-        dens = candidates(self.ev, "overdose", "count", claim.flags)
-        for n in nums:
-            for d in dens:
-                if self.ev.stem(n) != self.ev.stem(d):
+        if want.period is None:
+            return self.verdict(claim, "unverifiable", "no period stated for this share")
+        whole = replace(want, drug=TOTAL if want.drug not in ("_Z",) else "_Z", sex=TOTAL)
+        parts_m, whole_m = match(self.ev.cube, want), match(self.ev.cube, whole)
+        if parts_m.missing or whole_m.missing:
+            return self.verdict(claim, "unverifiable", parts_m.missing or whole_m.missing or "")
+        shares = []
+        for p in parts_m.refs:
+            for w in whole_m.refs:
+                if w.series_id == p.series_id or not w.value:
                     continue
-                rn, rd = self.ev.annual(n, year), self.ev.annual(d, year)
-                if rn and rd and rd.value:
-                    refs.append((100 * rn.value / rd.value, f"{n} / {d}", rn.source_id, rn, rd,
-                                 self.ev.variants_of(n)))
-        if not refs:
-            sid = nums[0] if nums else None
-            return self.verdict(claim, "unverifiable",
-                                f"no {family} and total overdose counts for {year} in the store"
-                                + (f" ({sid} covers {self.ev.span(sid)})" if sid else ""),
-                                series=sid)
-        refs.sort(key=lambda r: len(r[5]))
-        tol = TOLERANCES["share"]
-        verdict, _ = judge(claim, refs[0][0], tol)
-        chosen = refs[0]
-        others = sorted(refs[1:], key=lambda r: abs(r[0] - (claim.value or 0)))
-        matches = [r for r in others if judge(claim, r[0], tol)[0] == "supported"]
-        same_definition = [r for r in matches if r[5] == frozenset({"provisional"})]
-        if verdict != "supported" and same_definition:
-            if "provisional" in chosen[5]:
-                verdict, chosen = "supported", same_definition[0]
-            elif verdict == "contradicted":
-                verdict = "approximately_right"
-        value, sid, source, rn, rd, variants = chosen
-        parts = [self._share_text(chosen, year)]
-        if judge(claim, value, tol)[0] != "supported":
-            parts.append(f"{claim.quantity_text} is {_off(claim, value, 'percent')}")
-        for alt in [r for r in others if r is not chosen][:2]:
-            parts.append(("it matches " if alt in matches else "") +
-                         self._share_text(alt, year, short=True))
-        return self.verdict(claim, verdict, "; ".join(parts), series=sid, ref=round(value, 3),
-                            ref_period=str(year), source=source)
+                if (w.agency, w.status, w.area) != (p.agency, p.status, p.area):
+                    continue
+                shares.append(replace(p, value=100 * p.value / w.value,
+                                      derived=f"{fmt(p.value)} / {fmt(w.value)}",
+                                      name=f"{p.name} / {w.name}"))
+        if not shares:
+            return self.verdict(claim, "unverifiable", "no part and whole of the same status "
+                                "and source for this share")
 
-    def _share_text(self, ref: tuple, year: int, short: bool = False) -> str:
-        value, sid, source, rn, rd, variants = ref
-        if not (rn and rd):
-            return f"{self.ev.info[sid]['name']}, {year}: {value:.1f}%"
-        if short:
-            tail = rn.name.rsplit(",", 1)[-1].strip()
-            kind = f"provisional counts ({tail})" if "provisional" in variants else "final counts"
-            return f"{kind}: {fmt(rn.value)} / {fmt(rd.value)} = {value:.1f}%"
-        what = "provisional" if "provisional" in variants else "final"
-        return (f"{rn.name} / all overdose deaths, {year}: {fmt(rn.value)} / {fmt(rd.value)} = "
-                f"{value:.1f}% ({what} counts, {self.ev.source_label(source)})")
+        def describe(r: Ref, short: bool = False) -> str:
+            return (f"{r.name}, {r.label}: {r.derived} = {r.value:.1f}% ({r.status}"
+                    + (")" if short else f", {self.ev.source_label(r.source_id)})"))
+        return self._conclude(claim, want, shares, TOLERANCES["share"], describe, "percent")
 
     # -- ratios and changes ------------------------------------------------------------------
     def _ratio(self, claim: Claim) -> Verdict:
-        family = family_key(claim)
         change = bool(claim.extra.get("change"))
-        if local := self._subnational(claim):
-            return local
-        if family is None:
+        period = claim.period or ""
+        implied = bool(claim.extra.get("base_implied"))  # "rose 30% in 2020": from 2019
+        if "|" in period:
+            spans = [span_of(p) for p in period.split("|")]
+        else:
+            ys = re.fullmatch(r"(\d{4})-(\d{4})", period)
+            spans = [year_period(int(ys[1])), year_period(int(ys[2]))] if ys else []
+        probe = replace(claim, kind="rate" if "rate" in claim.flags else "count")
+        probe.extra = dict(claim.extra)
+        probe.extra.pop("per_day", None)
+        want, why = self.want(probe)
+        if want is None:
             return self.verdict(claim, "unverifiable",
-                                "no series in the store measures what changed")
-        years = self._years(claim)
-        if len(years) != 2:
+                                why if "money" not in why else "a change in an amount of money")
+        if len(spans) != 2 or None in spans:
             return self.verdict(claim, "unverifiable", "the two years being compared are not "
                                 "stated")
-        klass = "rate" if "rate" in claim.flags else "count"
-        ids = candidates(self.ev, family, klass, claim.flags)
-        for sid in ids:
-            a, b = self.ev.annual(sid, years[0]), self.ev.annual(sid, years[1])
-            if a and b and a.value:
-                break
-        else:
-            sid = ids[0] if ids else None
-            return self.verdict(claim, "unverifiable",
-                                f"no {klass} values for both {years[0]} and {years[1]}" +
-                                (f" ({sid} covers {self.ev.span(sid)})" if sid else ""),
-                                series=sid)
-        ratio = b.value / a.value
+        if implied:
+            claim.extra["period_from"] = "base year implied"
+            claim.period_inferred = True
+        label = f"{spans[0].label} to {spans[1].label}"
+        a = match(self.ev.cube, replace(want, period=spans[0]))
+        b = match(self.ev.cube, replace(want, period=spans[1]))
+        if a.missing or b.missing:
+            return self.verdict(claim, "unverifiable", a.missing or b.missing or "")
+        pairs = [(ra, rb) for ra in a.refs for rb in b.refs
+                 if ra.series_id == rb.series_id and ra.value]
+        if not pairs:
+            pairs = [(ra, rb) for ra in a.refs for rb in b.refs
+                     if ra.agency == rb.agency and ra.unit == rb.unit and ra.value]
+        if not pairs:
+            return self.verdict(claim, "unverifiable", f"no values of one series for both "
+                                f"{spans[0].label} and {spans[1].label}")
+        refs = []
+        for ra, rb in pairs:
+            ratio = rb.value / ra.value
+            value = 100 * (ratio - 1) if change else ratio
+            status = max(ra.status, rb.status, key=lambda s: STATUS_ORDER.get(s, 9))
+            refs.append(replace(rb, value=value, status=status,
+                                period=Period(ra.period.start, rb.period.end, "cumulative"),
+                                derived=f"{fmt(ra.value)} in {ra.label} → {fmt(rb.value)} in "
+                                        f"{rb.label}"))
         tol = TOLERANCES["change" if change else "ratio"]
-        if change:
-            ref = 100 * (ratio - 1)
-            verdict, _ = judge(claim, ref, tol)
-            stated = f"a change of {ref:+.1f}%"
-        else:
-            ref = ratio
-            word = claim.half_width == 0 and not re.match(r"\d", claim.quantity_text)
-            if word:
-                rel = abs(ratio - claim.value) / claim.value
-                bounds_ok = {"at_least": ratio >= claim.value * (1 - tol.word_rel),
-                             "at_most": ratio <= claim.value * (1 + tol.word_rel)}
-                if claim.qualifier in bounds_ok:
-                    verdict = "supported" if bounds_ok[claim.qualifier] else \
-                        "approximately_right" if rel <= MULTIPLIER_WORD_APPROX else \
-                        "contradicted"
-                else:
-                    verdict = "supported" if rel <= tol.word_rel else "approximately_right" \
-                        if rel <= MULTIPLIER_WORD_APPROX else "contradicted"
-            else:
-                verdict, _ = judge(claim, ratio, tol)
-            stated = f"a ratio of {ratio:.2f}"
-        name = self.ev.info[sid]["name"]
-        reason = (f"{name}: {fmt(a.value)} in {a.period}, {fmt(b.value)} in {b.period} "
-                  f"({a.status}, {self.ev.source_label(a.source_id)}) → {stated}")
-        note = self._base_note([sid, *ids], years[0], years[1])
-        if note:
-            reason += "; " + note
-        return self.verdict(claim, verdict, reason, series=sid, ref=round(ref, 3),
-                            ref_period=f"{years[0]}-{years[1]}", source=a.source_id)
+        word = not change and claim.half_width == 0 and not re.match(r"\d", claim.quantity_text)
 
-    def _base_note(self, ids: list[str], y0: int, y1: int) -> str:
-        """Flag a comparison that starts at the series' low (or high) point, read from the
-        series of the family with the longest history around the starting year."""
-        windows = [{y: v for y, v in self.ev.values(sid).items() if y0 - 10 <= y <= y1}
-                   for sid in ids]
-        window = max(windows, key=lambda w: (len([y for y in w if y < y0]), len(w)))
+        def describe(r: Ref, short: bool = False) -> str:
+            what = f"a change of {r.value:+.1f}%" if change else f"a ratio of {r.value:.2f}"
+            src = "" if short else f", {self.ev.source_label(r.source_id)}"
+            return f"{r.name}: {r.derived} ({r.status}{src}) → {what}"
+
+        if word:
+            verdict, best = self._word_ratio(claim, refs, tol)
+            reason = describe(best)
+            if verdict == "contradicted":
+                why = self._why_not_contradicted(claim, want, refs)
+                if why:
+                    return self.verdict(claim, "unverifiable", f"{reason}; not judged: {why}",
+                                        series=best.series_id, ref=round(best.value, 3),
+                                        ref_period=label, source=best.source_id)
+            note = self._base_note(best.series_id, spans[0].start.year, spans[1].end.year)
+            return self.verdict(claim, verdict, reason + (f"; {note}" if note else ""),
+                                series=best.series_id, ref=round(best.value, 3),
+                                ref_period=label, source=best.source_id)
+        v = self._conclude(claim, want, refs, tol, describe,
+                           "percent change" if change else "")
+        v.reference_period = label
+        if isinstance(v.reference_value, float):
+            v.reference_value = round(v.reference_value, 3)
+        note = self._base_note(v.series or "", spans[0].start.year, spans[1].end.year)
+        if note:
+            v.reason += "; " + note
+        return v
+
+    def _word_ratio(self, claim: Claim, refs: list[Ref], tol: Tolerance) -> tuple[str, Ref]:
+        order = {"supported": 0, "approximately_right": 1, "contradicted": 2}
+        best: tuple[str, Ref] | None = None
+        for r in refs:
+            ratio = r.value
+            rel = abs(ratio - claim.value) / claim.value
+            bounds_ok = {"at_least": ratio >= claim.value * (1 - tol.word_rel),
+                         "at_most": ratio <= claim.value * (1 + tol.word_rel)}
+            if claim.qualifier in bounds_ok:
+                v = "supported" if bounds_ok[claim.qualifier] else "approximately_right" \
+                    if rel <= MULTIPLIER_WORD_APPROX else "contradicted"
+            else:
+                v = "supported" if rel <= tol.word_rel else "approximately_right" \
+                    if rel <= MULTIPLIER_WORD_APPROX else "contradicted"
+            if best is None or order[v] < order[best[0]]:
+                best = (v, r)
+        assert best is not None
+        return best
+
+    def _base_note(self, series_id: str, y0: int, y1: int) -> str:
+        """Flag a comparison that starts at the series' low (or high) point."""
+        window = {y: v for y, v in self.ev.values(series_id).items() if y0 - 10 <= y <= y1}
         if len([y for y in window if y < y0]) < 3 or y0 not in window:
             return ""
         first = min(window)
@@ -373,41 +468,84 @@ class Checker:
         if claim.unit != "USD":
             return self.verdict(claim, "unverifiable",
                                 f"an amount in {claim.unit}; the store holds funding in USD")
+        lines = self.ev.funding
+        if lines.empty:
+            return self.verdict(claim, "unverifiable", "the store holds no funding lines")
+        weak: list[str] = []
+        sentence = claim.sentence
+        para = claim.extra.get("context", "")
+        program = None
+        for pat, name in ((r"m[ée]rida|security (?:cooperation|assistance)|cooperaci[óo]n "
+                           r"(?:en materia )?de seguridad", "Mérida Initiative"),
+                          (r"bicentenn?ial|bicentenario", "Bicentennial Framework")):
+            if re.search(pat, sentence, re.I):
+                program = name
+            elif program is None and re.search(pat, para, re.I):
+                program = name
+                weak.append("the program is named only earlier in the paragraph")
+        if program is None:
+            if re.search(r"foreign (?:aid|assistance)|u\.s\. (?:aid|assistance)|ayuda|asistencia",
+                         sentence, re.I):
+                program = "All U.S. foreign assistance"
+                weak.append("the text names no program")
+            else:
+                return self.verdict(claim, "unverifiable",
+                                    "the text does not say which program this amount is for")
+        lines = lines[lines["program"] == program]
+        regional = re.search(r"central america|centroam[ée]rica|caribbean|caribe|haiti|"
+                             r"dominican", sentence, re.I)
+        if regional:
+            lines = lines[lines["recipient"].str.contains("Central America|Caribbean",
+                                                          regex=True)]
+            weak.append("the amount covers more than Mexico")
+        else:
+            lines = lines[lines["recipient"] == "Mexico"]
+        rs: ReadScope | None = claim.extra.get("scope")
+        stage = rs.stage if rs else None
+        if stage:
+            wanted = ["appropriated", "allocated"] if stage == "appropriated" else [stage]
+            lines = lines[lines["stage"].isin(wanted)]
+        else:
+            weak.append("the text does not say whether the money was requested, "
+                        "appropriated, obligated or disbursed")
         years = self._years(claim)
+        period = claim.period or ""
         if not years or len(years) > 2:
             return self.verdict(claim, "unverifiable",
                                 "no fiscal year or span of years stated for this amount")
         fy0, fy1 = years[0], years[-1]
-        ids = funding_series(self.ev, claim)
-        if not ids:
-            return self.verdict(claim, "unverifiable", "the store holds no funding series")
-        sid = ids[0]
-        lines = self.ev.funding_lines(sid)
-        stages = _stages(claim.flags)
-        if not lines.empty:
-            lines = lines[lines["stage"].isin(stages)]
-        if (claim.period or "").endswith("-"):
-            since = lines[(lines["fy_start"] == fy0) & (lines["fy_end"] > fy0)] \
-                if not lines.empty else lines
-            hint = "; ".join(f"{fmt(r['amount_usd'], 'USD')} for FY{r['fy_start']}–"
-                             f"FY{r['fy_end']} ({self.ev.source_label(r['source_id'])})"
-                             for r in since.sort_values("fy_end").tail(3).to_dict("records"))
-            return self.verdict(claim, "unverifiable",
-                                f"an open span (since {fy0}) has no end year to compare with"
-                                + (f"; cumulative figures: {hint}" if hint else ""), series=sid)
-        span = f"FY{fy0}" + (f"–FY{fy1}" if fy1 != fy0 else "")
-        exact = lines[(lines["fy_start"] == fy0) & (lines["fy_end"] == fy1)] \
-            if not lines.empty else lines
+        if not period.startswith("FY"):
+            weak.append(f"a calendar year ({period}) read as a fiscal year")
+        if period.endswith("-"):
+            # "since FY2008" in a text of date D: the cumulative total as stated up to D
+            when = self.article_date
+            if when is None:
+                totals = lines[(lines["fy_start"] == fy0) & (lines["fy_end"] > fy0)]
+                hint = "; ".join(f"{fmt(r['amount_usd'], 'USD')} for FY{r['fy_start']}–"
+                                 f"FY{r['fy_end']} ({self.ev.source_label(r['source_id'])})"
+                                 for r in totals.sort_values("fy_end").tail(3).to_dict("records"))
+                return self.verdict(claim, "unverifiable",
+                                    f"a total since FY{fy0} with no date for the text: the "
+                                    "total depends on when it was written"
+                                    + (f"; cumulative figures: {hint}" if hint else ""))
+            fy_now = when.year + (1 if when.month >= 10 else 0)
+            cands = lines[(lines["fy_start"] == fy0) & (lines["fy_end"] > fy0) &
+                          (lines["fy_end"] <= fy_now)]
+            if cands.empty:
+                return self.verdict(claim, "unverifiable",
+                                    f"no cumulative {program} total from FY{fy0} up to the text's "
+                                    f"date ({when.isoformat()}) in the store")
+            last = cands["fy_end"].max()
+            exact = cands[cands["fy_end"] >= last - 1]
+            span = f"FY{fy0}–FY{last} (as of the text's date)"
+            weak.append("a running total read against the totals stated up to the text's date")
+        else:
+            span = f"FY{fy0}" + (f"–FY{fy1}" if fy1 != fy0 else "")
+            exact = lines[(lines["fy_start"] == fy0) & (lines["fy_end"] == fy1)]
         if exact.empty:
-            near = lines[((lines["fy_start"] - fy0).abs() <= 1) &
-                         ((lines["fy_end"] - fy1).abs() <= 1)] if not lines.empty else lines
-            hint = "; ".join(f"{fmt(r['amount_usd'], 'USD')} for FY{r['fy_start']}"
-                             f"{'–FY' + str(r['fy_end']) if r['fy_end'] != r['fy_start'] else ''}"
-                             f" ({self.ev.source_label(r['source_id'])})"
-                             for r in near.head(3).to_dict("records"))
             return self.verdict(claim, "unverifiable",
-                                f"no {'/'.join(stages)} figure for {span} in {sid}"
-                                + (f"; nearby spans: {hint}" if hint else ""), series=sid)
+                                f"no {stage or 'funding'} figure of the {program} for {span} "
+                                f"({'regional' if regional else 'Mexico'}) in the store")
         tol = TOLERANCES["money"]
         judged = []
         for r in exact.to_dict("records"):
@@ -419,15 +557,23 @@ class Checker:
         approx = str(best["approximate"] or "no")
         qual = "" if approx == "no" else " (" + (
             approx[approx.find("(") + 1:].rstrip(")") if "(" in approx else "approximate") + ")"
+        fys = f"FY{best['fy_start']}" + (f"–FY{best['fy_end']}"
+                                         if best["fy_end"] != best["fy_start"] else "")
         parts = [f"{self.ev.source_label(best['source_id'])} gives "
-                 f"{fmt(best['amount_usd'], 'USD')}{qual} {best['stage']} for {span}"]
+                 f"{fmt(best['amount_usd'], 'USD')}{qual} {best['stage']} for {fys} "
+                 f"({best['program']}, {best['recipient']})"]
         if verdict != "supported":
             parts.append(f"{claim.quantity_text} is {_off(claim, float(best['amount_usd']), '')}")
         others = {fmt(r["amount_usd"], "USD") for *_, r in judged[1:]} - \
             {fmt(best["amount_usd"], "USD")}
         if others:
             parts.append("other documents give " + ", ".join(sorted(others)))
-        return self.verdict(claim, verdict, "; ".join(parts), series=sid,
+        if verdict == "contradicted" and weak:
+            return self.verdict(claim, "unverifiable",
+                                "; ".join(parts) + f"; not judged: {weak[0]}",
+                                series="us.aid.mexico", ref=float(best["amount_usd"]),
+                                ref_period=span, source=best["source_id"])
+        return self.verdict(claim, verdict, "; ".join(parts), series="us.aid.mexico",
                             ref=float(best["amount_usd"]), ref_period=span,
                             source=best["source_id"])
 
@@ -466,12 +612,18 @@ class Checker:
 
     # -- dates -----------------------------------------------------------------------------
     def _date(self, claim: Claim) -> Verdict:
-        match = link_event(self.ev, claim)
-        if match is None:
+        if claim.extra.get("impossible"):
+            claim.kind = "consistency"
+            return self.verdict(claim, "contradicted",
+                                f"\"{claim.quantity_text}\" is not a calendar date")
+        if claim.extra.get("date_kind") not in ("day", "month", "year"):
+            return self.verdict(claim, "unverifiable", "a period, not the date of an event")
+        found = link_event(self.ev, claim)
+        if found is None:
             n = len(self.ev.events)
             return self.verdict(claim, "unverifiable",
                                 f"no event in the timeline ({n} events) matches this sentence")
-        ev = match.event
+        ev = found.event
         when = str(ev["date"])
         period = claim.period or ""
         if not period:
@@ -481,13 +633,23 @@ class Checker:
         # compare at the coarser of the two precisions (a year-precise event in a month span)
         n = min(len(when), len(lo))
         ok = lo[:n] <= when[:n] <= hi[:n]
-        verdict = "supported" if ok else "contradicted"
-        reason = (f"the timeline dates \"{ev['title']}\" to {when} "
-                  f"({self.ev.source_label(ev['source_id'])})")
-        if not ok:
-            reason += f", not {claim.quantity_text}"
-        return self.verdict(claim, verdict, reason, series=None, ref=when,
-                            ref_period=when, source=ev["source_id"])
+        label = f"\"{ev['title']}\" ({when}, {self.ev.source_label(ev['source_id'])})"
+        if ok and found.same_event:
+            return self.verdict(claim, "supported", f"the timeline dates {label}",
+                                ref=when, ref_period=when, source=ev["source_id"])
+        if ok:
+            return self.verdict(claim, "supported",
+                                f"the timeline dates {label}; the sentence names "
+                                f"{', '.join(found.names) or 'no actor'} of it",
+                                ref=when, ref_period=when, source=ev["source_id"])
+        if not found.same_event:
+            return self.verdict(claim, "unverifiable",
+                                f"no event with the same actors and action in the timeline; "
+                                f"the nearest is {label}", ref=when, ref_period=when,
+                                source=ev["source_id"])
+        return self.verdict(claim, "contradicted",
+                            f"the timeline dates {label}, not {claim.quantity_text}",
+                            ref=when, ref_period=when, source=ev["source_id"])
 
 
 def _date_bounds(period: str) -> tuple[str, str]:

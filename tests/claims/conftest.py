@@ -36,6 +36,27 @@ SERIES = [
     ("us.aid.mexico.merida", "Mérida Initiative funding for Mexico", "USD", "fiscal_year",
      "funding", "recipient=Mexico;program=Mérida Initiative|Bicentennial Framework"),
 ]
+# series_id → measure, drug, intent, sex, age_group, agency, period_kind (the cube's dimensions)
+OD = ("overdose_deaths", "_T", "_T", "_T", "_T", "NCHS", "year")
+DIMS = {
+    "us.overdose_deaths.total": OD,
+    "us.overdose_deaths.unintentional": ("overdose_deaths", "_T", "unintentional", "_T", "_T",
+                                         "NCHS", "year"),
+    "us.overdose_deaths.synthetic_opioids": ("overdose_deaths", "synthetic_opioids", "_T",
+                                             "_T", "_T", "NCHS", "year"),
+    "us.overdose_deaths.provisional_12m": (*OD[:6], "12m_ending"),
+    "us.overdose_deaths.synthetic_opioids.provisional_12m": (
+        "overdose_deaths", "synthetic_opioids", "_T", "_T", "_T", "NCHS", "12m_ending"),
+    "us.overdose_deaths.total.rate_age_adjusted": OD,
+    "us.overdose_deaths.by_state": OD,
+    "mx.homicides.inegi.rate_per_100k": ("homicides", "_Z", "_Z", "_T", "_T", "INEGI", "year"),
+    "mx.homicides.inegi.count": ("homicides", "_Z", "_Z", "_T", "_T", "INEGI", "year"),
+    "mx.homicide_victims.sesnsp.monthly": ("homicide_victims", "_Z", "_Z", "_T", "_T", "SESNSP",
+                                           "month"),
+    "fx.brl_per_usd.annual": ("exchange_rate", "_Z", "_Z", "_Z", "_Z", "FRB", "year"),
+    "fx.mxn_per_usd.annual": ("exchange_rate", "_Z", "_Z", "_Z", "_Z", "FRB", "year"),
+    "us.aid.mexico.merida": ("assistance", "_Z", "_Z", "_Z", "_Z", "MIXED", "fiscal_year"),
+}
 HOMICIDE_RATE = {2004: 9.0, 2005: 9.3, 2006: 9.7, 2007: 8.1, 2008: 12.7, 2009: 17.6,
                  2010: 21.8, 2011: 22.8, 2019: 29.1, 2023: 24.9}
 OBS = [
@@ -93,6 +114,9 @@ EVENTS = [
 def make_evidence() -> Evidence:
     series = pd.DataFrame(SERIES, columns=["series_id", "name", "unit", "frequency", "kind",
                                            "selector"])
+    dims = ["measure", "drug", "intent", "sex", "age_group", "agency", "period_kind"]
+    for i, name in enumerate(dims):
+        series[name] = [DIMS[sid][i] for sid in series["series_id"]]
     obs = pd.DataFrame(OBS, columns=["series_id", "period", "value", "status", "source_id"])
     obs["geo"] = ["OH" if sid.endswith("by_state") else sid[:2].upper()
                   for sid in obs["series_id"]]

@@ -35,7 +35,8 @@ def test_a_series_added_to_the_store_is_discovered_without_code_changes(tmp_path
     shutil.copytree(DATA_DIR, data)
     with (data / "series.csv").open("a", encoding="utf-8") as f:
         f.write('us.homicides.count,U.S. homicides (test),deaths,annual,US,observation,'
-                '"Test series for the claim checker",test-src,0,100000,1990,2030,\n')
+                '"Test series for the claim checker",test-src,0,100000,1990,2030,,'
+                'homicides,_Z,_Z,_T,_T,NCHS,year\n')
     with (data / "sources.csv").open("a", encoding="utf-8") as f:
         f.write("test-src,Test Publisher,Test table,https://example.org/t,,2026-01-01,"
                 "public domain,,\n")
