@@ -340,11 +340,17 @@ def refresh(
             "{task.completed}/{task.total}"), console=c.err, transient=True,
             disable=as_json) as bar:
         task = bar.add_task("refresh", total=len(sources or CONNECTORS))
-        report = run_refresh(
-            sources, db=STATE["db"], dry_run=dry_run,
-            on_event=lambda src, msg: bar.update(task, description=f"{src}: {msg}"[:90]),
-            on_source=lambda o: (bar.advance(task), None if as_json else c.err.print(
-                f"{marks[o.status]} {o.line()}", markup=False, soft_wrap=True)))
+        try:
+            report = run_refresh(
+                sources, db=STATE["db"], dry_run=dry_run,
+                on_event=lambda src, msg: bar.update(task, description=f"{src}: {msg}"[:90]),
+                on_source=lambda o: (bar.advance(task), None if as_json else c.err.print(
+                    f"{marks[o.status]} {o.line()}", markup=False, soft_wrap=True)))
+        except AidWatchError as exc:
+            # A failed write: what each source did is still printed (stderr lines above).
+            if as_json and getattr(exc, "report", None) is not None:
+                c.print_json(exc.report.to_dict() | {"error": str(exc)})
+            raise
     if as_json:
         c.print_json(report.to_dict())
     elif report.unchanged:

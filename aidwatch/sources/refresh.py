@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import AidWatchError, DataValidationError, InputError, Problem
+from ..errors import AidWatchError, DataValidationError, InputError, Problem, StoreError
 from ..store import (
     TABLES,
     SnapshotDiff,
@@ -240,9 +240,15 @@ def refresh(sources: Iterable[str] | None = None, *, db: str | Path | None = Non
                 skipped = [o.line() for o in outcomes.values() if o.status != "landed"]
                 note = ("refresh of " + ", ".join(batches) + " from " + previous
                         + ("; not refreshed: " + " | ".join(skipped) if skipped else ""))
-                report.snapshot_id = _write_waiting(
-                    store_path, base, snapshot_id, digest, note[:2000], list(batches),
-                    _lock_wait() if lock_wait is None else lock_wait, on_event)
+                try:
+                    report.snapshot_id = _write_waiting(
+                        store_path, base, snapshot_id, digest, note[:2000], list(batches),
+                        _lock_wait() if lock_wait is None else lock_wait, on_event)
+                except StoreError as exc:
+                    # The outcomes travel with the error: `refresh --json` still prints them.
+                    report.outcomes = [outcomes[n] for n in names if n in outcomes]
+                    exc.report = report  # type: ignore[attr-defined]
+                    raise
     report.outcomes = [outcomes[n] for n in names if n in outcomes]
     return report
 

@@ -133,3 +133,21 @@ def test_lock_wait_from_the_environment_is_bounded(monkeypatch, wait):
 
     monkeypatch.setenv("AIDWATCH_LOCK_WAIT", wait)
     assert _lock_wait() == (0.0 if wait == "0" else 60.0)
+
+
+def test_refresh_json_keeps_the_source_outcomes_when_the_write_fails(recorded, fresh_db,
+                                                                    run_cli, monkeypatch):
+    import json
+
+    monkeypatch.setenv("AIDWATCH_LOCK_WAIT", "0.5")
+    holder = hold_store(fresh_db, 60)
+    try:
+        code, out, err = run_cli(fresh_db, "refresh", "worldbank", "--json")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == 1 and err.startswith("error: the store ")
+    report = json.loads(out)
+    assert report["snapshot_id"] is None and report["landed"] == ["worldbank"]
+    assert report["sources"][0]["status"] == "landed"
+    assert report["error"].startswith("the store ") and "nothing was written" in report["error"]
