@@ -276,6 +276,6 @@ def test_report_check_reads_files_like_check_does(tmp_path: Path):
     (name, _, text), = read_articles([latin1])
     assert name == "latin1.txt" and text.startswith("Según el INEGI")
     binary = tmp_path / "nul.txt"
-    binary.write_bytes(b"abc\x00def")
+    binary.write_bytes(b"\x00\x01\x02\x03" * 300)  # mostly NUL and control bytes
     with pytest.raises(InputError, match="--check: .*binary"):
         read_articles([binary])
