@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from . import console as c
 from ._version import __version__
-from .errors import AidWatchError
+from .errors import AidWatchError, AidWatchWarning, InputError
 from .export import FORMATS, export_snapshot
 from .model import STAGES
 from .money import BY_CHOICES, DEFLATOR_NOTE, funding_table
+from .query import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, RunningQuery
 from .settings import DATA_DIR
 from .store import Store, open_store
 from .validate import validate_data_dir
@@ -80,6 +83,10 @@ def data_list(as_json: JsonOpt = False, snapshot: SnapshotOpt = None,
     with store(snapshot) as s:
         df = s.list_series()
         if kind:
+            kinds = sorted(set(df["kind"]))
+            if kind not in kinds:
+                raise InputError(f"--kind: unknown kind {kind!r}", "use one of "
+                                 + ", ".join(kinds))
             df = df[df["kind"] == kind]
         if as_json:
             c.print_json(c.frame_records(df))
@@ -91,9 +98,9 @@ def data_list(as_json: JsonOpt = False, snapshot: SnapshotOpt = None,
             table.add_row(r.id, r.unit, r.geo, str(r.first_period), str(r.last_period),
                           f"{r.n_obs:,}", ", ".join(r.statuses), ", ".join(r.sources))
         c.out.print(table)
-        c.out.print(f"[dim]Snapshot {s.snapshot.snapshot_id} ({s.snapshot.kind}, data as of "
-                    f"{s.snapshot.data_date}) · store {s.path} · `aidwatch data show ID` for "
-                    "values and sources[/dim]")
+        c.out.print(c.dim(f"Snapshot {s.snapshot.snapshot_id} ({s.snapshot.kind}, data as of "
+                          f"{s.snapshot.data_date}) · store {s.path} · `aidwatch data show ID` "
+                          "for values and sources"))
 
 
 @data_app.command("show")
@@ -137,11 +144,10 @@ def data_show(
                           units={col: "USD" for col in df.columns if col.startswith("amount")
                                  or by is not None})
             if constant_dollars:
-                c.out.print(f"[dim]{DEFLATOR_NOTE}[/dim]")
-            c.out.print("[dim]Figures from different documents or stages are not added "
-                        "together: several documents quote the same appropriation.[/dim]")
-            sources = s.funding(series_id, include_cumulative=True)["source_id"]
-            c.out.print(c.source_footer(s, sources))
+                c.out.print(c.dim(DEFLATOR_NOTE))
+            c.out.print(c.dim("Figures from different documents or stages are not added "
+                              "together: several documents quote the same appropriation."))
+            c.out.print(c.source_footer(s, _funding_sources(s, series_id, df)))
             return
         df = s.series(series_id, geo=geo, start=start, end=end)
         if as_json:
@@ -161,10 +167,19 @@ def data_show(
         c.out.print(c.source_footer(s, df["source_id"]))
 
 
+def _funding_sources(s: Store, series_id: str, df) -> list[str]:
+    """The sources of the funding rows shown, not of the whole series (a column of source
+    ids, or with ``--by source`` one column per source)."""
+    every = set(s.funding(series_id, include_cumulative=True)["source_id"])
+    shown = set(df["source_id"].dropna()) if "source_id" in df.columns else set()
+    shown |= {col for col in df.columns if col in every and df[col].notna().any()}
+    return sorted(shown & every)
+
+
 def _header(info) -> None:
-    c.out.print(Panel(f"[bold]{info.name}[/bold]\n{info.series_id} · {info.unit} · "
-                      f"{info.geo} · {info.frequency}\n[dim]{info.definition}[/dim]",
-                      expand=False))
+    c.out.print(Panel(Text.assemble((info.name, "bold"), f"\n{info.series_id} · {info.unit} · "
+                                    f"{info.geo} · {info.frequency}\n",
+                                    (info.definition or "", "dim")), expand=False))
 
 
 def _print_panel(df, unit: str, names: dict[str, str]) -> None:
@@ -207,6 +222,10 @@ def data_validate(
 
     Exit code 1 when there are problems.
     """
+    if not data_dir.is_dir():
+        raise InputError(f"--data-dir {data_dir} is not a folder" if data_dir.exists() else
+                         f"--data-dir {data_dir}: no such folder",
+                         "pass the folder that holds datapackage.json and the CSV files")
     problems = validate_data_dir(data_dir)
     if as_json:
         c.print_json([{"file": p.file, "line": p.line, "field": p.field, "message": p.message}
@@ -260,18 +279,66 @@ def sql(
     query: Annotated[str, typer.Argument(help="A SELECT over snapshots, sources, series, "
                                               "observations, funding, events, current_*.")],
     as_json: JsonOpt = False,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", min=0.001, help=f"Stop the query after this many seconds (default "
+        f"{DEFAULT_TIMEOUT:g}).")] = DEFAULT_TIMEOUT,
+    max_rows: Annotated[int, typer.Option(
+        "--max-rows", min=0, help=f"Show at most this many rows (default {DEFAULT_MAX_ROWS:,}; "
+        "0: no cap, with --json the rows are streamed).")] = DEFAULT_MAX_ROWS,
 ) -> None:
-    """Read-only SQL over the store (writes and file access are refused).
+    """Read-only SQL over the store: one statement, a time limit and a row cap.
 
+    Writes and file access are refused. Values are printed as stored (no separators, no
+    markup); --json writes every DuckDB type as JSON (NaN and Infinity as null).
     Example: aidwatch sql "select period, value from current_observations
     where series_id = 'mx.homicides.rate_per_100k' order by period"
     """
-    with store(allow_files=False) as s:
-        df = s.sql(query)
+    cap = max_rows or None
+    try:
+        _run_sql(query, as_json, timeout, cap)
+    except KeyboardInterrupt:
+        sys.stdout.flush()
+        c.err.print("interrupted: the query was stopped")
+        raise typer.Exit(130) from None
+
+
+def _run_sql(query: str, as_json: bool, timeout: float, cap: int | None) -> None:
+    with store(allow_files=False) as s, RunningQuery(s.con, query, timeout) as q:
+        if not q.columns:
+            c.err.print("statement ran; it returns no rows")
+            return
         if as_json:
-            c.print_json(c.frame_records(df))
+            n, truncated = _stream_json(q, cap)
         else:
-            c.print_frame(df)
+            rows: list[tuple] = []
+            truncated = False
+            for chunk in q.chunks():
+                rows.extend(chunk)
+                if cap is not None and len(rows) > cap:
+                    rows, truncated = rows[:cap], True
+                    break
+            n = c.print_rows(q.columns, q.types, rows)
+        c.err.print(f"{n:,} row{'s' if n != 1 else ''} in {q.seconds:.2f} s"
+                    + (f"; stopped at the --max-rows cap of {cap:,} (pass --max-rows 0 for "
+                       "all)" if truncated else ""), soft_wrap=True)
+
+
+def _stream_json(q: RunningQuery, cap: int | None) -> tuple[int, bool]:
+    """The rows as one JSON array of objects, written chunk by chunk (never all in memory)."""
+    from .jsonout import dumps
+
+    n, first = 0, True
+    sys.stdout.write("[")
+    for chunk in q.chunks():
+        for row in chunk:
+            if cap is not None and n >= cap:
+                sys.stdout.write("\n]\n")
+                return n, True
+            sys.stdout.write(("\n " if first else ",\n ")
+                             + dumps(dict(zip(q.columns, row, strict=True))))
+            first, n = False, n + 1
+    sys.stdout.write("\n]\n" if n else "]\n")
+    return n, False
 
 
 # -- check -----------------------------------------------------------------------------------
@@ -336,7 +403,7 @@ def refresh(
         c.out.print(table)
         return
     marks = {"landed": "✓", "failed": "✗", "offline": "✗", "skipped": "–"}
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(), TextColumn(
             "{task.completed}/{task.total}"), console=c.err, transient=True,
             disable=as_json) as bar:
         task = bar.add_task("refresh", total=len(sources or CONNECTORS))
@@ -445,7 +512,8 @@ def evaluate_cmd(
     method: Annotated[str | None, typer.Option(
         "--method", help="Only this method: synth, its, dose or event.")] = None,
     at: Annotated[int | None, typer.Option(
-        "--at", help="Intervention year (synth treatment year; a single ITS break).")] = None,
+        "--at", min=1900, max=2100,
+        help="Intervention year (synth treatment year; a single ITS break).")] = None,
     donors: Annotated[str | None, typer.Option(
         "--donors", help="Synthetic-control donor pool, comma-separated ISO3 codes.")] = None,
     plot: Annotated[Path | None, typer.Option(
@@ -463,6 +531,8 @@ def evaluate_cmd(
     """
     from .evaluate.battery import display_frame, run_battery
 
+    if plot is not None:
+        _output_dir("--plot", plot)
     with store(snapshot) as s:
         result = run_battery(s, outcome=outcome, method=method, at=at,
                              donors=donors,  # read by evaluate.synth.parse_donors
@@ -515,9 +585,10 @@ def report(
     from .brief import build_brief
 
     show = not (quiet or as_json) and c.err.is_terminal
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
-                  "{task.total}"), TimeElapsedColumn(), console=c.err, disable=not show,
-                  transient=True) as bar:
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                  console=c.err, disable=not show, transient=True) as bar:
+        _output_dir("--out", out, own_files=("brief.html", "brief.pdf"), create=False)
         task = bar.add_task("Building the brief", total=None)
         result = build_brief(out, formats=fmt, snapshot=snapshot, check=check or (),
                              db=STATE["db"], progress=lambda step, i, n: bar.update(
@@ -554,10 +625,42 @@ def serve(
                echo=lambda line: c.err.print(line, markup=False, soft_wrap=True))
 
 
+def _output_dir(option: str, path: Path, own_files: tuple[str, ...] = (),
+                create: bool = True) -> None:
+    """A folder a command may write into (made if missing); else a one-line InputError."""
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{option} {path} is a file, not a folder", f"pass {option} a folder")
+    for name in own_files:
+        target = path / name
+        if target.is_dir():
+            raise InputError(f"{option} {path}: {target} is a folder, so the brief cannot be "
+                             "written there", f"move it away or pass {option} another folder")
+    if not create:
+        return
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{option} {path}: cannot create the folder: {exc.strerror}",
+                         f"pass {option} a folder you can write to") from None
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings meant for users are one line on stderr; others keep Python's format."""
+    if issubclass(category, AidWatchWarning):
+        c.err.print(f"warning: {message}", soft_wrap=True)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
+
+
+_python_showwarning = warnings.showwarning
+
+
 def main() -> None:
     """Entry point: run the app, turning expected errors into one-line messages."""
+    warnings.showwarning = _show_warning
+    warnings.simplefilter("always", AidWatchWarning)
     try:
-        app()
+        app(standalone_mode=True)
     except AidWatchError as exc:
         if STATE["debug"]:
             raise
@@ -567,6 +670,13 @@ def main() -> None:
     except KeyboardInterrupt:
         c.err.print("interrupted")
         sys.exit(130)
+    except OSError as exc:  # a file-system failure no command foresaw: one line, not a trace
+        if STATE["debug"]:
+            raise
+        where = f" ({exc.filename})" if exc.filename else ""
+        c.err.print(f"error: {exc.strerror or exc}{where}; run with --debug for details",
+                    soft_wrap=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from pathlib import Path
 
+import duckdb
+
 from ._version import __version__
 from .errors import InputError
+from .jsonout import dumps
 from .store import TABLES, Store, data_file_columns
+from .storefile import sql_literal
 from .validate import datapackage_descriptor
 
 FORMATS = ("csv", "parquet", "datapackage")
@@ -24,8 +27,23 @@ def export_snapshot(store: Store, out_dir: Path, fmt: str = "csv") -> list[Path]
         raise InputError(f"unknown export format {fmt!r}", "use " + ", ".join(FORMATS))
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"{out_dir} exists and is not a directory")
-    out_dir.mkdir(parents=True, exist_ok=True)
+        raise InputError(f"--out {out_dir} exists and is not a directory")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return _export(store, out_dir, fmt)
+    except OSError as exc:
+        raise InputError(f"cannot write the export into {out_dir}: {exc.strerror or exc}"
+                         + (f" ({exc.filename})" if exc.filename else ""),
+                         "pass --out a folder you can write to (nothing was moved into place)"
+                         ) from None
+    except duckdb.IOException as exc:
+        raise InputError(f"cannot write the export into {out_dir}: "
+                         f"{str(exc).splitlines()[0]}",
+                         "pass --out a folder you can write to (nothing was moved into place)"
+                         ) from None
+
+
+def _export(store: Store, out_dir: Path, fmt: str) -> list[Path]:
     suffix = "parquet" if fmt == "parquet" else "csv"
     snap = store.snapshot.snapshot_id
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".export-") as tmp_name:
@@ -35,8 +53,9 @@ def export_snapshot(store: Store, out_dir: Path, fmt: str = "csv") -> list[Path]
             target = tmp / f"{table}.{suffix}"
             options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
             query = (f"SELECT {data_file_columns(table)} FROM {table} WHERE snapshot_id = "
-                     "'" + snap.replace("'", "''") + "'")
-            store.con.execute(f"COPY ({query} ORDER BY ALL) TO '{target}' ({options})")
+                     + sql_literal(snap))
+            store.con.execute(f"COPY ({query} ORDER BY ALL) TO {sql_literal(target)} "
+                              f"({options})")
             written.append(target)
         if fmt == "datapackage":
             sources = store.sources().rename(columns={"table_ref": "table"})
@@ -44,7 +63,7 @@ def export_snapshot(store: Store, out_dir: Path, fmt: str = "csv") -> list[Path]
                                                 sources.to_dict("records"))
             descriptor["version"] = snap
             (tmp / "datapackage.json").write_text(
-                json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+                dumps(descriptor, indent=2) + "\n", encoding="utf-8")
             (tmp / "README.md").write_text(_readme(store), encoding="utf-8")
             written += [tmp / "datapackage.json", tmp / "README.md"]
         final = []

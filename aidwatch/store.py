@@ -14,6 +14,7 @@ import difflib
 import json
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,13 +26,25 @@ from . import settings
 from ._version import __version__
 from .dimensions import period_of
 from .errors import (
+    AidWatchWarning,
     DataValidationError,
     InputError,
-    SQLError,
     StoreError,
     UnknownSeriesError,
 )
 from .model import STAGES, Series, Source, parse_period, parse_selector
+from .query import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, MEMORY_LIMIT, QueryResult, run_query
+from .storefile import (
+    StoreFile,
+    connect,
+    first_line,
+    inspect_store,
+    is_lock_error,
+    refuse,
+    remove_stale_builds,
+    set_aside,
+    sql_literal,
+)
 from .validate import SCHEMAS, EvidenceBase, data_hash, load_evidence
 
 SCHEMA_VERSION = 3  # 3: dimension columns (series), period end/kind and vintage (observations)
@@ -153,16 +166,16 @@ def build_store(path: Path, data_dir: Path | None = None) -> Path:
     base, problems = load_evidence(data_dir)
     if problems:
         raise DataValidationError(problems)
-    old_version = _existing_store_version(path)
+    old = inspect_store(path)
+    refuse(old)
+    old_version = old.meta.get("schema_version") if old.state == "store" else None
+    keep_old = (old_version not in (None, str(SCHEMA_VERSION))
+                and old.meta.get("n_refresh_snapshots", "0") != "0")
     digest = data_hash(data_dir)
     snapshot_id = f"{EMBEDDED}-{digest[:10]}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".building", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()  # DuckDB wants to create the file itself
+    tmp = _build_file(path)
     try:
-        con = duckdb.connect(str(tmp))
+        con = connect(tmp, read_only=False)
         try:
             con.execute("BEGIN")
             con.execute(DDL)
@@ -178,39 +191,81 @@ def build_store(path: Path, data_dir: Path | None = None) -> Path:
             con.execute("CHECKPOINT")
         finally:
             con.close()
-        os.replace(tmp, path)
-    except BaseException:
+        _install(tmp, path, old, keep_old)
+    except BaseException as exc:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
+        if isinstance(exc, duckdb.Error | OSError):
+            raise StoreError(f"building the store {path} failed: {_cause(exc)}",
+                             "nothing was changed: the previous store, if any, is as it was"
+                             ) from None
         raise
+    remove_stale_builds(path)
     return path
 
 
-def _existing_store_version(path: Path) -> str | None:
-    """The schema version of the AidWatch store at ``path`` (None: no file there).
+def _build_file(path: Path) -> Path:
+    """A fresh temporary name beside ``path`` for a build (the folder made if needed)."""
+    where = "AIDWATCH_HOME" if path.parent == settings.user_data_dir() else "--db"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".building",
+                                        dir=path.parent)
+    except OSError as exc:
+        raise InputError(f"cannot create the store {path}: {exc.strerror} "
+                         f"({exc.filename or path.parent})",
+                         f"pass {where} a folder you can write to") from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # DuckDB wants to create the file itself
+    return tmp
 
-    Raises StoreError when the file exists but is not an AidWatch store, so that it is never
+
+def _install(tmp: Path, path: Path, old: StoreFile, keep_old: bool) -> None:
+    """Rename the finished build over ``path``; a damaged store or one whose refresh
+    snapshots could not be carried over is first renamed aside, never deleted."""
+    if old.state == "damaged":
+        kept = set_aside(path, "damaged")
+        warnings.warn(AidWatchWarning(
+            f"the store {path} was damaged ({old.detail}); it is kept as {kept} and the store "
+            "was rebuilt from the embedded data; refresh snapshots it may have held are only "
+            "in the kept file (run `aidwatch refresh` to fetch them again)"), stacklevel=3)
+    elif keep_old:
+        kept = set_aside(path, f"schema{old.meta.get('schema_version')}")
+        warnings.warn(AidWatchWarning(
+            f"the store {path} had {old.meta['n_refresh_snapshots']} refresh snapshot(s) in an "
+            f"older layout (schema {old.meta.get('schema_version')}) that cannot be carried "
+            f"over; the old store is kept as {kept} and the embedded data rebuilt (run "
+            "`aidwatch refresh` to fetch them again)"), stacklevel=3)
+    os.replace(tmp, path)
+
+
+def _cause(exc: BaseException) -> str:
+    """The root cause of a failure (DuckDB wraps a full disk in 'TransactionContext Error')."""
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc} ({exc.filename})" if exc.filename else str(exc)
+    text = " ".join(str(exc).split())
+    for marker in ("No space left on device", "File too large", "Disk quota exceeded",
+                   "Permission denied", "Read-only file system"):
+        if marker in text:
+            return f"{marker.lower()} — {first_line(exc)}"
+    return first_line(exc)
+
+
+def _existing_store_version(path: Path) -> str | None:
+    """The schema version of the AidWatch store at ``path`` (None: no store there).
+
+    Raises InputError when the file exists but is not an AidWatch store, so that it is never
     overwritten.
     """
-    if not path.exists():
-        return None
-    hint = "pass another --db, or delete the file if it is an AidWatch store you no longer need"
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:
-        raise StoreError(f"cannot use {path}: {str(exc).splitlines()[0]}", hint) from None
-    try:
-        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-    except duckdb.Error:
-        raise StoreError(f"{path} is a DuckDB database but not an AidWatch store", hint) from None
-    finally:
-        con.close()
-    return meta.get("schema_version", "")
+    info = inspect_store(path)
+    refuse(info)
+    return info.meta.get("schema_version") if info.state == "store" else None
 
 
 def _carry_over_refreshes(con: duckdb.DuckDBPyConnection, old: Path) -> None:
     """Copy the refresh snapshots of the old store, in one transaction of their own."""
-    con.execute(f"ATTACH '{old}' AS old (READ_ONLY)")
+    con.execute(f"ATTACH {sql_literal(old)} AS old (READ_ONLY)")
     try:
         con.execute("BEGIN")
         for table in ("snapshots", *TABLES):
@@ -239,18 +294,11 @@ def _check_complete(con: duckdb.DuckDBPyConnection, base: EvidenceBase,
 
 
 def _needs_build(path: Path, data_dir: Path) -> bool:
-    if not path.exists():
-        return True
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error:
-        return True
-    try:
-        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-    except duckdb.Error:
-        return True
-    finally:
-        con.close()
+    info = inspect_store(path)
+    refuse(info)
+    if info.state != "store":
+        return True  # missing, empty or damaged: built (a damaged file is kept aside)
+    meta = info.meta
     return (meta.get("schema_version") != str(SCHEMA_VERSION)
             or meta.get("embedded_hash") != data_hash(data_dir))
 
@@ -272,12 +320,14 @@ def open_store(path: str | Path | None = None, snapshot: str | None = None, *,
     data_dir = data_dir or settings.DATA_DIR
     if _needs_build(path, data_dir):
         build_store(path, data_dir)
-    config = {} if allow_files else {"enable_external_access": False}
+    config = {} if allow_files else {"enable_external_access": False,
+                                     "memory_limit": MEMORY_LIMIT}
     try:
-        con = duckdb.connect(str(path), read_only=True, config=config)
+        con = connect(path, read_only=True, config=config)
     except duckdb.Error as exc:
-        raise StoreError(f"cannot open the store {path}: {exc}",
-                         "close other programs using it, or pass --db another path") from None
+        refuse(StoreFile(path, "busy" if is_lock_error(exc) else "foreign", detail=str(exc)))
+        raise StoreError(f"cannot open the store {path}: {first_line(exc)}",
+                         "pass --db another path") from None
     return Store(con, path, snapshot)
 
 
@@ -312,8 +362,8 @@ class Store:
         else:
             row = self.con.execute(
                 "SELECT snapshot_id, created_at, kind, data_date, data_hash FROM snapshots "
-                "WHERE snapshot_id = ? OR snapshot_id LIKE ? ORDER BY created_at DESC",
-                [snapshot, snapshot + "%"]).fetchone()
+                "WHERE snapshot_id = ? OR starts_with(snapshot_id, ?) ORDER BY created_at DESC",
+                [snapshot, snapshot]).fetchone() if snapshot else None
         if row is None:
             known = [r[0] for r in self.con.execute("SELECT snapshot_id FROM snapshots").fetchall()]
             raise InputError(f"unknown snapshot {snapshot!r}",
@@ -456,11 +506,18 @@ class Store:
         params: list = []
         if start:
             sql += " AND date >= ?"
-            params.append(str(start))
+            params.append(_date_bound("--from", start))
         if end:
             sql += " AND date <= ?"
-            params.append(str(end) + ("-12-31" if len(str(end)) == 4 else ""))
+            end = _date_bound("--to", end)
+            params.append(end + {4: "-12-31", 7: "-31"}.get(len(end), ""))
         if kind:
+            kinds = [r[0] for r in self.con.execute(
+                "SELECT DISTINCT kind FROM events WHERE snapshot_id = ? ORDER BY kind",
+                [self.snapshot.snapshot_id]).fetchall()]
+            if kind not in kinds:
+                raise InputError(f"--kind: unknown event kind {kind!r}",
+                                 "use one of " + ", ".join(kinds))
             sql += " AND kind = ?"
             params.append(kind)
         return self._q(sql + " ORDER BY date, event_id", params)
@@ -491,18 +548,29 @@ class Store:
                       via=row["via"] or "", notes=row["notes"] or "")
 
     # -- SQL -------------------------------------------------------------------------------
-    def sql(self, query: str) -> pd.DataFrame:
-        """Run read-only SQL against the store; writes and bad SQL raise ``SQLError``."""
-        try:
-            result = self.con.execute(query)
-        except duckdb.Error as exc:
-            message = str(exc).splitlines()[0]
-            raise SQLError(f"SQL rejected: {message}",
-                           "the store is read-only; tables: snapshots, sources, series, "
-                           "observations, funding, events (and current_* views)") from None
-        if result.description is None:
-            return pd.DataFrame()
-        return result.df()
+    def sql(self, query: str, *, timeout: float | None = DEFAULT_TIMEOUT,
+            max_rows: int | None = None) -> pd.DataFrame:
+        """Run one read-only SQL statement; writes, bad SQL and timeouts raise ``SQLError``."""
+        return self.query(query, timeout=timeout, max_rows=max_rows).frame()
+
+    def query(self, query: str, *, timeout: float | None = DEFAULT_TIMEOUT,
+              max_rows: int | None = DEFAULT_MAX_ROWS) -> QueryResult:
+        """One read-only statement under a time limit, keeping at most ``max_rows`` rows."""
+        return run_query(self.con, query, timeout=timeout, max_rows=max_rows)
+
+
+def _date_bound(option: str, value: object) -> str:
+    """A year, year-month or date as given (``2018``, ``2019-07``, ``2019-07-15``), checked."""
+    text = str(value).strip()
+    formats = {4: "%Y", 7: "%Y-%m", 10: "%Y-%m-%d"}
+    try:
+        if len(text) not in formats or not text[:4].isdigit():
+            raise ValueError
+        datetime.strptime(text, formats[len(text)])
+    except ValueError:
+        raise InputError(f"{option} {text!r} is not a year or a date",
+                         "use YYYY, YYYY-MM or YYYY-MM-DD, a real calendar date") from None
+    return text
 
 
 # -- snapshot tables as data files (export, refresh), writing a snapshot, diffs ---------------
@@ -540,6 +608,36 @@ class StoreLocked(StoreError):
     """Another process holds the store's file lock (a read-only reader blocks a writer)."""
 
 
+def _connect_existing(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-write connection to the AidWatch store at ``path``; never creates a store.
+
+    DuckDB creates a missing file on connect: a store deleted while a refresh ran used to be
+    replaced by an empty database that then blocked every command.
+    """
+    gone = StoreError(f"the store {path} is gone (deleted while this command ran?); nothing "
+                      "was written", "run the command again: a new store is built from the "
+                      "embedded data")
+    try:
+        before = path.stat()
+    except FileNotFoundError:
+        raise gone from None
+    con = connect(path, read_only=False)
+    try:
+        con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        return con
+    except duckdb.Error:
+        con.close()
+    try:
+        created = path.stat().st_ino != before.st_ino
+    except FileNotFoundError:
+        created = False
+    if created:  # the file went away between the two calls and DuckDB made a new one
+        for leftover in (path, path.with_name(path.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        raise gone
+    raise InputError(f"{path} is not an AidWatch store; nothing was written")
+
+
 def write_snapshot(path: Path, base: EvidenceBase, snapshot_id: str, kind: str, digest: str,
                    note: str = "") -> str:
     """Insert one complete snapshot in a single transaction on a read-write connection.
@@ -548,7 +646,7 @@ def write_snapshot(path: Path, base: EvidenceBase, snapshot_id: str, kind: str, 
     rolls back: the store is left exactly as it was.
     """
     try:
-        con = duckdb.connect(str(path))
+        con = _connect_existing(path)
     except duckdb.Error as exc:
         locked = "lock" in str(exc).lower()
         raise (StoreLocked if locked else StoreError)(

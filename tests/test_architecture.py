@@ -15,7 +15,7 @@ from pathlib import Path
 PKG = Path(__file__).resolve().parents[1] / "aidwatch"
 FACES = {"cli", "web"}
 PEERS = {"evaluate", "claims", "sources"}
-GROUND = {"model", "errors", "settings", "_version"}
+GROUND = {"model", "errors", "settings", "_version", "dimensions", "jsonout", "textfile"}
 
 
 def _module(path: Path) -> str:

@@ -120,9 +120,10 @@ def read_articles(paths: Sequence[str | Path]) -> list[tuple[str, str, str]]:
 
 
 def _read_article(path: str) -> tuple[str, str]:
-    from ..claims.check import read_input  # the reader of `aidwatch check`
+    from ..textfile import read_text_input  # the one reader, shared with `aidwatch check`
 
-    return read_input(path)
+    got = read_text_input(path)
+    return got.name, got.text
 
 
 def build_brief(out: str | Path = "aidwatch-brief", *, formats: str | Sequence[str] | None = None,

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -17,6 +16,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..store import Store, open_store
+from ..textfile import read_text_input
 from .consistency import check_consistency
 from .document import make_document
 from .extract import extract_claims
@@ -124,29 +124,13 @@ def summarize(verdicts: list[Verdict]) -> dict[str, int]:
 
 
 def read_input(path: str) -> tuple[str, str]:
-    """(name, text) of one input: a file path or "-" for standard input."""
-    if path == "-":
-        data = sys.stdin.buffer.read()
-        name = "-"
-    else:
-        p = Path(path)
-        if not p.exists():
-            raise InputError(f"cannot read {path}: no such file")
-        if p.is_dir():
-            raise InputError(f"{path} is a directory")
-        try:
-            data = p.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read {path}: {exc.strerror}") from None
-        name = p.name
-    if b"\x00" in data[:4096]:
-        raise InputError(f"cannot read {name}: binary data, not text or HTML")
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            return name, data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(f"cannot read {name}: not UTF-8 or Windows-1252 text")
+    """(name, text) of one input: a file path or "-" for standard input.
+
+    Read by ``aidwatch.textfile`` (the one reader: regular files only, a size limit, BOMs and
+    UTF-16, cp1252, NUL bytes), the same reader as ``report --check``.
+    """
+    got = read_text_input(path)
+    return got.name, got.text
 
 
 def expand_paths(paths: list[str]) -> list[str]:

@@ -5,7 +5,6 @@ Nothing here judges a claim; it formats what ``check`` returned.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 
 from rich.console import Console
@@ -13,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
 from ..errors import InputError
+from ..jsonout import write_json_line
 from .check import (
     Store,
     check_text,
@@ -128,7 +128,7 @@ def run_check(paths: list[str], store: Store, *, as_json: bool, out: Console,
             totals.update(v.verdict for v in verdicts)
             if as_json:
                 for v in verdicts:
-                    out.file.write(json.dumps(v.to_json(), ensure_ascii=False) + "\n")
+                    write_json_line(v.to_json(), out.file)  # NaN/Infinity → null
             else:
                 print_article(out, name, verdicts, evidence.snapshot, describe_metadata(text))
             bar.advance(task)

@@ -67,7 +67,7 @@ def test_a_build_that_fails_midway_leaves_no_half_written_store(tmp_path, monkey
         raise OSError("disk full (simulated)")
 
     monkeypatch.setattr(store_mod, "insert_snapshot", explode)
-    with pytest.raises(OSError, match="simulated"):
+    with pytest.raises(StoreError, match="simulated"):
         aidwatch.open_store(path, data_dir=data)
     assert path.read_bytes() == good
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "s.duckdb"]
@@ -195,14 +195,14 @@ def test_unknown_snapshot_is_an_input_error(db_path):
 def test_a_file_that_is_not_an_aidwatch_store_is_never_overwritten(tmp_path):
     path = tmp_path / "notes.duckdb"
     path.write_text("my notes, not a database\n", encoding="utf-8")
-    with pytest.raises(StoreError, match="cannot use"):
+    with pytest.raises(InputError, match="not an AidWatch store"):
         aidwatch.open_store(path)
     assert path.read_text(encoding="utf-8") == "my notes, not a database\n"
     other = tmp_path / "other.duckdb"
     con = duckdb.connect(str(other))
     con.execute("CREATE TABLE t AS SELECT 1 AS a")
     con.close()
-    with pytest.raises(StoreError, match="not an AidWatch store"):
+    with pytest.raises(InputError, match="not an AidWatch store"):
         aidwatch.open_store(other)
     assert duckdb.connect(str(other)).execute("SELECT a FROM t").fetchall() == [(1,)]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.duckdb", "other.duckdb"]
