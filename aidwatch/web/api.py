@@ -23,7 +23,6 @@ from pydantic import BaseModel, Field
 
 from .._version import __version__
 from ..console import frame_records
-from ..errors import InputError
 from ..model import STAGES, period_year
 from ..money import BY_CHOICES, DEFLATOR_NOTE, funding_table
 from ..store import Store, diff_snapshots, list_snapshots
@@ -184,22 +183,9 @@ def cumulative_rows(store: Store, series_id: str) -> list[dict]:
 
 def donor_list(state: WebState, donors: str | None) -> list[str] | None:
     """The donor pool through evaluate's one reader (repeats refused), within the limit."""
-    from .. import evaluate
+    from ..evaluate import parse_donors
 
-    parse = getattr(evaluate, "parse_donors", None)
-    if parse is not None:
-        pool = parse(donors or None, "donors")
-    elif donors:
-        # Until evaluate exposes its reader: split here and refuse repeats the same way.
-        pool = [d.strip() for d in donors.split(",")]
-        if any(not d for d in pool):
-            raise InputError("donors: empty entry in the donor list", "e.g. COL,PER,BRA")
-        repeated = sorted({d for d in pool if pool.count(d) > 1})
-        if repeated:
-            raise InputError(f"donors: repeated {', '.join(repeated)}",
-                             "list each donor once")
-    else:
-        pool = None
+    pool = parse_donors(donors or None, "donors")
     if pool is not None and len(pool) > state.limits.max_donors:
         raise HTTPException(422, f"donors: {len(pool)} listed, at most "
                             f"{state.limits.max_donors}")

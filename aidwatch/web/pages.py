@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from .._version import __version__
 from ..brief import charts, sections
 from ..brief import findings as fd
+from ..errors import InputError
 from ..model import STAGES, period_year
 from ..money import BY_CHOICES, DEFLATOR_NOTE, funding_table
 from ..store import Store, diff_snapshots, list_snapshots
@@ -588,7 +589,7 @@ def timeline_page(request: Request,
                         "by_series": d.by_series().to_dict("records"),
                         "observations": d.observations.head(200).to_dict("records"),
                         "n_observations": len(d.observations)}
-            except api.InputError as exc:
+            except InputError as exc:
                 diff = {"error": str(exc)}
         return render(request, "timeline.html.j2", s, tab=tab, events=events.to_dict("records"),
                       kinds=sorted(set(all_events["kind"])), kind=kind or "",
