@@ -7,7 +7,6 @@ charts (``aidwatch.brief.charts``); text from a request is only ever rendered es
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -22,11 +21,13 @@ from .._version import __version__
 from ..brief import charts, sections
 from ..brief import findings as fd
 from ..errors import InputError
-from ..model import STAGES, period_year
+from ..model import STAGES
 from ..money import BY_CHOICES, DEFLATOR_NOTE, funding_table
 from ..store import Store, diff_snapshots, list_snapshots
 from . import api
 from .app import API_PREFIX, HERE, WebState
+from .article import MAIN_KEYS, decode, display_text, segments
+from .figures import fmt_value, its_figure, placebo_figure, series_figure
 
 router = APIRouter(include_in_schema=False)
 env = Environment(loader=FileSystemLoader(HERE / "templates"),
@@ -107,27 +108,6 @@ def _topic(series_id: str) -> str:
     return f"{where} · {parts[1].replace('_', ' ')}" if len(parts) > 1 else where
 
 
-def x_of(period: str) -> float:
-    """A period as a decimal year on the time axis (2019, FY2019 → 2019; 2019-07 → 2019.5)."""
-    m = re.fullmatch(r"(\d{4})-(\d{2})", period)
-    if m:
-        return int(m.group(1)) + (int(m.group(2)) - 1) / 12
-    return float(period_year(period))
-
-
-def fmt_value(value: float | None, unit: str = "") -> str:
-    """One formatting for the chart's hover text and the table (so they can be compared)."""
-    if value is None or not math.isfinite(value):
-        return "–"
-    if unit in ("deaths", "victims", "persons", "USD") or abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.4g}"
-
-
-def _short(label: str, n: int = 30) -> str:
-    return label if len(label) <= n else label[: n - 1] + "…"
-
-
 @router.get("/series", response_class=HTMLResponse)
 def series_page(request: Request,
                 id: Annotated[list[str], Query(max_length=8)] = [],  # noqa: B006
@@ -204,7 +184,7 @@ def _series_view(s: Store, ids: list[str], geos: list[str], start: str | None,
     all_marks = sections.event_marks(events, s) if not events.empty else []
     figures = []
     for n, (unit, lines) in enumerate(lines_by_unit.items()):
-        figures.append(_figure(n, unit, lines, all_marks))
+        figures.append(series_figure(n, unit, lines, all_marks))
     used = sorted({r["source_id"] for f in figures for ln in f["lines"] for r in ln["rows"]}
                   | {i.default_source_id for i in infos if i.default_source_id})
     statuses = sorted({r["status"] for f in figures for ln in f["lines"] for r in ln["rows"]})
@@ -223,40 +203,6 @@ def _series_view(s: Store, ids: list[str], geos: list[str], start: str | None,
             "sources": api.source_records(s, used), "statuses": statuses,
             "downloads": downloads, "n_values": sum(len(ln["rows"]) for f in figures
                                                     for ln in f["lines"])}
-
-
-def _figure(n: int, unit: str, lines: list[dict], all_marks: list) -> dict:
-    chart_lines, xs = [], []
-    for i, ln in enumerate(lines):
-        x = [x_of(r["period"]) for r in ln["rows"]]
-        y = [r["value"] for r in ln["rows"]]
-        tips = [f"{r['period']} · {ln['label']}: {fmt_value(r['value'], unit)} {unit} "
-                f"({r['status']})" for r in ln["rows"]]
-        ln["key"] = f"l{n}-{i}"
-        chart_lines.append(charts.Line(_short(ln["label"]), x, y, tips,
-                                       dashed=all(r["status"] != "final" for r in ln["rows"])
-                                       and bool(ln["rows"])))
-        xs += x
-    periods = sorted({r["period"] for ln in lines for r in ln["rows"]}, key=x_of)
-    table = []
-    for p in periods:
-        cells = []
-        for ln in lines:
-            row = next((r for r in ln["rows"] if r["period"] == p), None)
-            cells.append({"key": ln["key"], "text": fmt_value(row["value"], unit) if row
-                          else "", "status": row["status"] if row else "",
-                          "note": (row["note"] or "") if row else ""})
-        table.append({"period": p, "cells": cells})
-    if not xs:
-        return {"unit": unit, "lines": lines, "svg": "", "table": table, "empty": True}
-    lo, hi = min(xs), max(xs)
-    monthly = any(ln["frequency"] == "monthly" for ln in lines)
-    x1 = hi + (1 / 12 if monthly else 0.99) if hi > lo else lo + 1
-    marks = [m for m in all_marks if lo <= m.start <= x1]
-    svg = charts.line_chart(chart_lines, x_domain=(lo, x1), y_label=unit, marks=marks,
-                            chart_id=f"chart-{n}")
-    return {"unit": unit, "lines": lines, "svg": svg, "table": table, "empty": False,
-            "n_marks": len(marks)}
 
 
 # -- money --------------------------------------------------------------------------------------
@@ -373,114 +319,19 @@ def _evaluation(s: Store, state: WebState, outcome: str | None, method: str, at:
             figures.append({"title": fig.title, "subtitle": fig.subtitle, "svg": fig.svg,
                             "notes": fig.notes})
         if placebo is not None:
-            figures.append(_placebo_figure(s, placebo, at or 2008))
+            figures.append(placebo_figure(s, placebo, at or 2008))
     if method == "its":
         for sid in ([outcome] if outcome else list(ITS_BREAKS)):
             _, its = run_its(s, sid, [at] if at else ITS_BREAKS.get(sid, [2008]))
             if its is not None:
-                figures.append(_its_figure(s, sid, its))
+                figures.append(its_figure(s, sid, its))
     return {"rows": rows, "figures": figures, "seconds": result["seconds"],
             "sources": api.source_records(s, sorted({i for e in estimates
                                                       for i in e.source_ids})),
             "outcome_default": MX_RATE}
 
 
-def _placebo_figure(s: Store, placebo, at: int) -> dict:
-    gaps = placebo.gaps
-    names = s.geo_names()
-    x = [float(p) for p in gaps.index]
-    lines = []
-    for col in list(gaps.columns)[1:]:
-        lines.append(charts.Line("", x, gaps[col].tolist(),
-                                 [f"{p} · placebo {names.get(col, col)}: gap {v:+.2f}"
-                                  for p, v in zip(gaps.index, gaps[col], strict=True)],
-                                 color=charts.MUTED))
-    treated = gaps.columns[0]
-    lines.append(charts.Line(names.get(treated, str(treated)), x, gaps[treated].tolist(),
-                             [f"{p} · {names.get(treated, treated)}: gap {v:+.2f}"
-                              for p, v in zip(gaps.index, gaps[treated], strict=True)],
-                             color=charts.PALETTE[1]))
-    mark = charts.Mark(at, at, "T", f"Intervention: {at}", strong=True)
-    svg = charts.line_chart(lines, x_domain=(min(x), max(x)), y_label="gap, treated minus "
-                            "synthetic", marks=[mark], chart_id="fig-placebo")
-    return {"title": "In-space placebos: every donor treated in turn",
-            "subtitle": f"Gaps (unit minus its synthetic control); {names.get(treated, treated)}"
-                        " in colour, placebo units in grey",
-            "svg": svg, "notes": [f"p = {placebo.p_value:.2f}: the share of units (Mexico "
-                                  f"included) whose post/pre RMSPE ratio is at least "
-                                  f"Mexico's; rank {placebo.rank} of {len(placebo.ratios)}."]}
-
-
-def _its_figure(s: Store, sid: str, its) -> dict:
-    info = s.series_info(sid)
-    cf = its.counterfactual()
-    periods = [str(p) for p in cf["period"]]
-    x = [x_of(p) for p in periods]
-
-    def line(col: str, label: str, dashed: bool = False, color: str = "") -> charts.Line:
-        vals = [float(v) for v in cf[col]]
-        return charts.Line(label, x, vals, [f"{p} · {label}: {fmt_value(v)} {info.unit}"
-                                            for p, v in zip(periods, vals, strict=True)],
-                           dashed=dashed, color=color)
-
-    lines = [line("observed", "observed"), line("fitted", "segmented fit"),
-             line("counterfactual", "pre-break trend", dashed=True)]
-    marks = [charts.Mark(float(b), float(b), str(b), f"Break: {b}", strong=True)
-             for b in its.breaks]
-    svg = charts.line_chart(lines, x_domain=(min(x), max(x)), y_label=info.unit, marks=marks,
-                            chart_id=f"fig-its-{sid.replace('.', '-')}")
-    return {"title": f"{info.name}: interrupted time series fit", "subtitle":
-            f"{info.unit}; observed, segmented fit and the pre-break trend continued",
-            "svg": svg, "notes": []}
-
-
 # -- claim checker ------------------------------------------------------------------------------
-def _decode(data: bytes, name: str) -> str:
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise HTTPException(400, f"{name}: binary data, not text or HTML")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise HTTPException(400, f"{name}: not UTF-8 or Windows-1252 text")
-
-
-def display_text(text: str, records: list[dict]) -> str:
-    """The text the verdicts' offsets point into (the extracted text of HTML input)."""
-    from ..claims.document import make_document
-
-    candidates = [make_document(text).text, text]
-
-    def hits(base: str) -> int:
-        return sum(1 for r in records if isinstance(r.get("start"), int)
-                   and base[r["start"]:r.get("end") or r["start"]] == r.get("quantity_text"))
-    return max(candidates, key=hits)
-
-
-def segments(base: str, records: list[dict]) -> list[dict]:
-    """The text cut into plain pieces and highlighted claims (no overlaps; all escaped later)."""
-    out, pos = [], 0
-    spans = sorted((r for r in records if isinstance(r.get("start"), int)
-                    and isinstance(r.get("end"), int) and 0 <= r["start"] < r["end"]
-                    <= len(base)), key=lambda r: (r["start"], -r["end"]))
-    for r in spans:
-        if r["start"] < pos:
-            continue  # a span inside one already marked: listed below, not re-highlighted
-        out.append({"text": base[pos:r["start"]]})
-        out.append({"text": base[r["start"]:r["end"]], "finding": r["n"],
-                    "verdict": r["verdict"]})
-        pos = r["end"]
-    out.append({"text": base[pos:]})
-    return out
-
-
-MAIN_KEYS = ("verdict", "quantity_text", "kind", "sentence", "reference_value",
-             "reference_period", "series", "period", "source", "snapshot", "reason")
-
-
 def _check_view(s: Store, state: WebState, text: str, article: str) -> dict:
     records = api.check_article(state, s, text, article)
     for n, r in enumerate(records, 1):
@@ -519,7 +370,7 @@ async def _form_text(state: WebState, text: str, file: UploadFile | None) -> tup
         if len(data) > state.limits.max_upload_bytes:
             raise HTTPException(413, f"{file.filename}: larger than "
                                 f"{state.limits.max_upload_bytes:,} bytes")
-        return _decode(data, file.filename), Path(file.filename).name
+        return decode(data, file.filename), Path(file.filename).name
     return text, ""
 
 
