@@ -64,7 +64,7 @@ def jsonable(value: Any) -> Any:  # noqa: C901 - one dispatch over the value kin
         return int(value) if value == value.to_integral_value() and abs(value) < 2**63 \
             else float(value)
     if isinstance(value, datetime):  # before date: a datetime is a date
-        return value.isoformat()
+        return None if value != value else value.isoformat()  # pandas' NaT is a datetime
     if isinstance(value, date | time):
         return value.isoformat()
     if isinstance(value, timedelta):

@@ -109,7 +109,7 @@ def run_check(paths: list[str], store: Store, *, as_json: bool, out: Console,
     unreadable = 0
     totals: Counter[str] = Counter()
     n_articles = 0
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                   console=err, transient=True, disable=len(files) < 2) as bar:
         task = bar.add_task("checking", total=len(files))
         for path in files:
