@@ -54,6 +54,7 @@ AGENCIES: dict[str, str] = {
     "UN-WPP": "UN World Population Prospects (via World Bank WDI)",
     "BLS": "U.S. Bureau of Labor Statistics", "FRB": "Federal Reserve Board",
     "FAGOV": "ForeignAssistance.gov (State/USAID)", "CBP": "U.S. Customs and Border Protection",
+    "SSPC": "Mexico's Security Ministry (daily preliminary count)",
     "CRS": "Congressional Research Service", "GAO": "Government Accountability Office",
     "CONGRESS": "U.S. Congress (public laws)", "MIXED": "several publishers",
 }
@@ -289,8 +290,12 @@ AGENCY_WORDS: dict[str, str] = {
     "INEGI": r"\binegi\b|instituto nacional de estad[íi]stica|death certificates|"
              r"certificados de defunci[óo]n|registros? administrativos? de defunciones",
     "SESNSP": r"\bsesnsp\b|secretariado ejecutivo|investigation files|carpetas de "
-              r"investigaci[óo]n|preliminary police|fiscal[íi]as estatales|"
-              r"security (?:cabinet|ministry) (?:data|figures)|\bsspc\b|gabinete de seguridad",
+              r"investigaci[óo]n|fiscal[íi]as estatales",
+    # the federal security ministry's daily preliminary count: not SESNSP's monthly figures
+    "SSPC": r"\bsspc\b|secretar[íi]a de seguridad y protecci[óo]n ciudadana|security ministry|"
+            r"ministry of security|security (?:and civilian protection|cabinet)|gabinete de "
+            r"seguridad|informe diario|conteo diario|daily (?:count|report)|preliminary police|"
+            r"conteo preliminar|fuentes abiertas",
     "NCHS": r"\bnchs\b|national center for health statistics|\bcdc\b|centers for disease "
             r"control|\bcdc's\b",
     "UNODC": r"\bunodc\b|united nations office on drugs",

@@ -101,8 +101,10 @@ CURRENT_VIEWS = "\n".join(
     for t in (*TABLES, "cube")
 )
 # The value of a period as of now: the final figure where there is one, else the newest vintage.
+# An undated row comes from the publisher's current file (refreshes, data files read as
+# they stand): it outranks the dated first announcements kept as vintages.
 CURRENT_VINTAGE = ("QUALIFY row_number() OVER (PARTITION BY series_id, geo, period ORDER BY "
-                   "(status = 'final') DESC, published DESC) = 1")
+                   "(status = 'final') DESC, (published = '') DESC, published DESC) = 1")
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,9 @@ QUALIFIERS: dict[str, str] = {
     "upwards of": "at_least", "in excess of": "at_least", "exceeding": "at_least",
     "just over": "at_least", "topped": "at_least", "exceeded": "at_least",
     "surpassed": "at_least", "passed": "at_least", "superó": "at_least",
+    "exceed": "at_least", "exceeds": "at_least", "top": "at_least", "tops": "at_least",
+    "surpass": "at_least", "surpasses": "at_least", "supera": "at_least",
+    "superan": "at_least", "rebasa": "at_least", "rebasan": "at_least",
     "superaron": "at_least", "rebasó": "at_least", "rebasaron": "at_least",
     "más de": "at_least", "mas de": "at_least",
     "al menos": "at_least", "por lo menos": "at_least", "arriba de": "at_least",
@@ -117,7 +120,11 @@ CURRENCIES = {"us$": "USD", "u.s.$": "USD", "u.s. $": "USD", "usd": "USD", "$": 
 COUNT_NOUNS = re.compile(
     r"^\s*(?:[a-zA-Z-]+\s+){0,3}?(?:deaths|dead|fatalities|homicides|murders|killings|victims|"
     r"people|persons|overdoses|lives|muertes|muertos|defunciones|homicidios|asesinatos|"
-    r"v[íi]ctimas|personas|fallecimientos|vidas)\b", re.I)
+    r"v[íi]ctimas|personas|fallecimientos|vidas|femicides|feminicides|feminicidios|"
+    r"americans|mexicans|mexicanos|ejecuciones|executions)\b", re.I)
+# "the daily average of murders fell to 81": a bare number in a sentence about a daily count
+_DAILY = re.compile(r"\bdaily\b|\ba day\b|\bper day\b|\bdiari[oa]s?\b|\bal d[íi]a\b|"
+                    r"\bpromedio\b|\baverage\b", re.I)
 RATE_AFTER = re.compile(
     r"^\s*(?:[a-zA-Z-]+\s+){0,2}?(?:per|por)\s+(?:cada\s+)?(?:100,000|100 000|100\.000|100k|"
     r"100 mil|hundred thousand)", re.I)
@@ -150,6 +157,14 @@ _CHANGE_BY = re.compile(
     r"drop\w*|decreas\w*|reduc\w*|aument\w*|increment\w*|creci\w*|subi\w*|cay\w*|baj\w*|"
     r"disminu\w*|redu\w*)\b[^.;:%]{0,80}?\b(?:by|de|del|en|un|una)\s+(?:(?:about|nearly|"
     r"almost|more than|over|around|roughly|some|casi|más de|alrededor de)\s+)?$", re.I)
+_AGE_AFTER = re.compile(r"^\s*(?:(?:and|or|y|o)\s+(?:older|over|up|m[áa]s)\b|years?[- ]old|"
+                        r"-year-olds?|(?:to|-|–|a)\s*\d{1,2}\s*(?:years|años|-year))", re.I)
+_AGE_BEFORE = re.compile(r"\b(?:aged?|ages|edad(?:es)? de)\s*$", re.I)
+_PER_DAY_SENTENCE = re.compile(r"\bdaily average\b|\baverage daily\b|\bper day\b|"
+                               r"\ba day\b|\bpromedio diario\b|\bal d[íi]a\b|"
+                               r"\bdiari[oa]s\b|\bdaily\b", re.I)
+_TOPIC_WORD = re.compile(r"homicid\w*|murder\w*|killing\w*|asesinat\w*|overdos\w*|"
+                         r"sobredosis|muertes|deaths", re.I)
 _RATE_CONTEXT = re.compile(r"\brates?\b|\btasas?\b|per 100,000|per 100 000|por cada 100|"
                            r"per 100k|deaths per|age-adjusted", re.I)
 _NOT_RATE_AFTER = re.compile(r"^\s*(?:%|percent|per cent|por ciento|years?|años|times|veces|"
@@ -317,9 +332,11 @@ def find_quantities(text: str, lang: str = "en", offset: int = 0,
             continue  # part of a word or code (G7, COVID-19, T40.4, 12:17)
         if re.match(r"^(?:st|nd|rd|th)\b", text[e:e + 3]) or re.match(r"^:\d", text[e:e + 3]):
             continue
-        if re.search(r"(?:de cada|out of|in every|of every|cada|one in|uno de)\s*$",
+        if re.search(r"(?:de cada|out of|in every|of every|cada|one in|uno de|\bper|\bpor)\s*$",
                      text[max(0, s - 15):s], re.I):
             continue  # "7 de cada 10": the whole of a share, not a figure
+        if _AGE_AFTER.match(text[e:e + 20]) or _AGE_BEFORE.search(text[max(0, s - 9):s]):
+            continue  # an age ("15 and over", "aged 35 to 44"), not a figure
         if len(re.sub(r"\D", "", m.group("num"))) > 15:
             continue  # an id or a run of digits, not a quantity
         value, hw = parse_number(m.group("num"), lang)
@@ -388,11 +405,19 @@ def find_quantities(text: str, lang: str = "en", offset: int = 0,
             out.append(Quantity(start + offset, end + offset, qtext, value, hw, "rate",
                                 "per 100,000", qual))
             continue
-        if COUNT_NOUNS.match(rest) or grouped or scale_tok:
+        daily = (_DAILY.search(text) and _TOPIC_WORD.search(text) and 2 <= value < 2000
+                 and re.search(r"\b(?:to|from|of|at|was|were|is|reached|fue|de|a|en|about|"
+                               r"around|nearly|and|y)\s*$", head, re.I)
+                 and not _NOT_RATE_AFTER.match(rest))
+        if COUNT_NOUNS.match(rest) or grouped or scale_tok or daily:
             hw = min(hw, max(0.5, 0.025 * value))  # "100,000" is read as ±2.5%, not ±50,000
             out.append(Quantity(start + offset, end + offset, qtext, value, hw, "count",
                                 "count", qual))
-        elif "." in m.group("num") and value < 1000 and _RATE_CONTEXT.search(text) and not \
+        elif ("." in m.group("num") or (
+                re.search(r"\b(?:rates?|tasas?)\b", text[_clause_start(text, start):start], re.I)
+                and re.search(r"\b(?:to|from|of|at|was|were|is|reached|fue|de|a|en|about|"
+                              r"around|nearly|roughly)\s*$", head, re.I) and value >= 2)) \
+                and value < 1000 and _RATE_CONTEXT.search(text) and not \
                 _NOT_RATE_AFTER.match(rest):
             # "rates rose from 8.2 to 8.6": a bare decimal in a sentence about rates
             out.append(Quantity(start + offset, end + offset, qtext, value, hw, "rate",
@@ -589,6 +614,10 @@ def extract_claims(doc: Document, places: dict[str, str] | None = None) -> list[
                 continue
             used = [d.used for d in dates]
             claim = _claim_from_quantity(doc, sent, raw, q, dates, quantities, flags)
+            if claim.period and any(d.extra.get("relative") and d.period == claim.period
+                                    for d in dates):
+                claim.period_inferred = True
+                claim.extra["period_from"] = "a relative date (\"the previous year\")"
             if claim.period and claim.period.endswith("~"):
                 claim.period = claim.period[:-1]
                 claim.extra["base_implied"] = True
@@ -600,7 +629,10 @@ def extract_claims(doc: Document, places: dict[str, str] | None = None) -> list[
                 if sent.paragraph in last_period and claim.kind != "money":
                     claim.period = last_period[sent.paragraph]
                     claim.period_inferred = True
-                    claim.extra["period_from"] = "paragraph"
+                    # a sentence with dates of its own that none fits: the carried period
+                    # is a guess
+                    claim.extra["period_from"] = "paragraph" if not any(
+                        d.years for d in dates) else "paragraph, over the sentence's own dates"
                 elif doc_period and claim.kind != "money" and \
                         sent.paragraph - doc_period[1] <= 2:
                     claim.period = doc_period[0]
@@ -632,7 +664,8 @@ def extract_claims(doc: Document, places: dict[str, str] | None = None) -> list[
                                    frozenset()), places=matcher, context=context,
                                clause_start=_clause_start(raw, q.start))
             claim.extra["scope"] = scope
-            if scope.per_day and claim.kind == "count":
+            if claim.kind == "count" and (scope.per_day or (
+                    (claim.value or 0) < 2000 and _PER_DAY_SENTENCE.search(raw))):
                 claim.extra["per_day"] = True
             if claim.kind == "share" and (claim.topic in DRUG_TOPICS | {"overdose"}):
                 claim.extra["denominator"] = "overdose"
@@ -652,7 +685,9 @@ def extract_claims(doc: Document, places: dict[str, str] | None = None) -> list[
         for d in dates:
             if d.years and d.kind in ("year", "day", "month"):
                 last_year[sent.paragraph] = d.years[-1]
-            if d.used or d.kind in ("since", "relative") or (
+            eventful = d.kind in ("day", "month") and _ACTION_WORDS.search(raw) or (
+                d.kind == "year" and _ACTION_WORDS.search(raw[max(0, d.start - 25):d.start]))
+            if (d.used and not eventful) or d.kind in ("since", "relative") or (
                     d.extra.get("relative") and d.kind == "year"):
                 continue
             if not d.period and d.kind != "impossible":
@@ -669,6 +704,13 @@ def extract_claims(doc: Document, places: dict[str, str] | None = None) -> list[
     return claims
 
 
+# an action next to a date makes it the date of an event ("In June 2008, Congress
+# appropriated", "announced in 2007"), even when a figure of the sentence uses it too
+_ACTION_WORDS = re.compile(
+    r"\b(?:announc|launch|sign|approv|appropriat|enact|arrest|captur|extradit|detain|charg|"
+    r"indict|convict|sentenc|escap|kill|murder|took office|formaliz|present|publish|unveil|"
+    r"anunci|lanz|firm|aprob|deten|captur|extradi|sentenci|condena|public|fug|asesin)\w*",
+    re.I)
 _CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:while|whereas|but|and|mientras|pero|y)\b|"
                            r"\.\s|\bwhile\b|\bmientras que\b", re.I)
 
@@ -763,10 +805,13 @@ def _period_for(raw: str, q: Quantity, dates: list[DateExpr],
             years[0].used = years[-1].used = True
             return f"{years[0].years[0]}-{years[-1].years[0]}"
     # the nearest date after the quantity, with no other quantity between them
+    # a figure in brackets right after this one ("from 1.2 (3,627) in 2013") is transparent
+    paren = re.match(r"\s*\([^()]{0,30}\)", raw[q.end:])
+    skip_to = q.end + (paren.end() if paren else 0)
     after = [d for d in singles if d.start >= q.end and d.start - q.end <= 45
              and not BASE_BEFORE.search(raw[max(0, d.start - 40):d.start])
-             and not any(q.end <= o.start < d.start for o in others)
-             and not any(q.end <= n < d.start for n in numbers)
+             and not any(skip_to <= o.start < d.start for o in others)
+             and not any(skip_to <= n < d.start for n in numbers)
              and not re.search(r"[;]|\bto\b|\ba\b", raw[q.end:d.start])]
     if after:
         d = after[0]
@@ -793,7 +838,8 @@ def _period_for(raw: str, q: Quantity, dates: list[DateExpr],
         if len(same) >= 2 and q in (same[0], same[-1]):
             d.used = True
             return str(d.years[0] if q is same[0] else d.years[1])
-    if len(singles) == 1:
+    if len(singles) == 1 and not BASE_BEFORE.search(raw[max(0, singles[0].start - 40):
+                                                        singles[0].start]):
         d = singles[0]
         lo, hi = min(q.end, d.end), max(q.start, d.start)
         if not any(lo <= o.start < hi for o in others):

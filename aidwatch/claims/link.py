@@ -380,7 +380,9 @@ def link_event(ev: Evidence, claim: Claim) -> EventMatch | None:
     words = _tokens(claim.sentence)
     # the action of this date: the words next to it ("convicted of the 1985 murder": murder)
     s0 = claim.start - claim.sentence_start
-    near = claim.sentence[max(0, s0 - 60):s0 + len(claim.quantity_text) + 30]
+    lo = max(0, s0 - 60)
+    cut = max(claim.sentence.rfind(";", lo, s0), claim.sentence.rfind(":", lo, s0))
+    near = claim.sentence[max(lo, cut + 1):s0 + len(claim.quantity_text) + 30]
     actions_said = {"#" + c for c, pat in _CLASS_RES.items() if pat.search(near)} or \
         {k for k in words if k.startswith("#")}
     near_toks = _tokens(claim.sentence[max(0, s0 - 100):s0 + len(claim.quantity_text) + 60])
@@ -402,7 +404,7 @@ def link_event(ev: Evidence, claim: Claim) -> EventMatch | None:
         distinctive = [k for k in title_names if ev._name_df.get(k, 0) <= 2 and k in near_toks]
         # another event's actor named next to the date: the date may be theirs
         others = [k for k, w in near_toks.items() if w >= 3 and k in ev._name_df
-                  and k not in title_names and k not in toks]
+                  and k not in title_names]
         same = bool(distinctive) and not others and bool(actions_said) and \
             actions_said <= event_actions and not claim.extra.get("relative")
         cand = EventMatch(row, score, tuple(shared), tuple(names), same)

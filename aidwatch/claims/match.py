@@ -119,6 +119,11 @@ class Cube:
     def measures(self) -> set[str]:
         return set(self.by_measure)
 
+    def agencies(self) -> set[str]:
+        if not hasattr(self, "_agencies"):
+            self._agencies = {r.agency for refs in self.by_measure.values() for r in refs}
+        return self._agencies
+
     def summed(self, pool: list[Ref], span: Period) -> list[Ref]:
         """Counts for ``span`` summed from the monthly counts of each series in ``pool``."""
         out = []
@@ -214,8 +219,10 @@ def match(cube: Cube, want: Want) -> Match:
         return Match(missing="no period stated for this figure", pool=pool)
     span = want.period
     exact = [r for r in pool if r.period.start == span.start and r.period.end == span.end]
-    if not exact and span.kind not in ("12m_ending",):
-        exact = cube.summed(pool, span)
+    if span.kind not in ("12m_ending",):
+        # monthly counts summed over the span, for every series with no value of its own
+        have = {r.series_id for r in exact}
+        exact += cube.summed([r for r in pool if r.series_id not in have], span)
     if not exact:
         kinds = sorted({r.period.kind for r in pool})
         covered = [r.period for r in pool if r.period.kind == span.kind]

@@ -94,6 +94,7 @@ _RELATIVE = re.compile(
 _WEEKDAY = re.compile(
     rf"\b(?:(?P<this>this|last|este|el pasado|el|on)\s+)?(?P<wd>{'|'.join(WEEKDAYS)})\b"
     rf"(?!\s*,?\s+(?:\d|{MONTH_RE}))", re.I)
+_DAY_WORD = re.compile(r"\b(?:yesterday|today|ayer|hoy)\b", re.I)
 _BARE_MONTH = re.compile(rf"\b(?:in|en|since|desde|by|until|hasta|during|durante)\s+"
                          rf"(?:(?:early|late|mid-?|principios de|finales de)\s+)?"
                          rf"(?P<m>{MONTH_RE})\b(?!\.?\s*(?:\d|of\s+\d|de\s+\d|del\s+\d))",
@@ -167,13 +168,21 @@ def relative_dates(text: str, today: date | None, context_year: int | None) -> l
                             span=year_period(y), extra={"relative": True,
                                                         "previous": previous}))
     if today is not None:
+        for m in _DAY_WORD.finditer(text):
+            delta = {"yesterday": 1, "ayer": 1, "today": 0, "hoy": 0}[m.group().lower()]
+            when = today - timedelta(days=delta)
+            out.append(DateExpr(m.start(), m.end(), "day", when.isoformat(), (when.year,),
+                                m.group(), span=Period(when, when, "day"),
+                                extra={"relative": True}))
         for m in _WEEKDAY.finditer(text):
-            if not m["this"]:
+            if not m["this"] and not re.search(r"\b(?:was|were|is|are|fue|fueron|on|el)\s+"
+                                               r"(?:\w+\s+){0,2}$", text[max(0, m.start() - 40):
+                                                                         m.start()], re.I):
                 continue
             wd = WEEKDAYS[m["wd"].lower()]
             delta = (today.weekday() - wd) % 7
             when = today - timedelta(days=delta)
-            if m["this"].lower() in ("this", "este") and delta and today.weekday() < wd:
+            if (m["this"] or "").lower() in ("this", "este") and delta and today.weekday() < wd:
                 when = today + timedelta(days=(wd - today.weekday()))
             out.append(DateExpr(m.start(), m.end(), "day", when.isoformat(), (when.year,),
                                 m.group(), span=Period(when, when, "day"),

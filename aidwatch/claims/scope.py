@@ -32,6 +32,7 @@ _DEATH = re.compile(r"\bdeaths?\b|\bdied\b|\bdie\b|\bkill\w*|\bfatal\w*|\boverdo
 UNRESOLVED: tuple[tuple[str, str], ...] = (
     ("race or ethnicity", r"\b(?:black|white|hispanic|latino|latinos|latinx|asian|"
                           r"native american|american indian|alaska native|indigenous|"
+                          r"pacific islanders?|native hawaiian|"
                           r"ind[íi]genas?|afroamerican\w*|african american)s?\b"),
     ("occupation or group", r"\b(?:journalists?|periodistas?|police (?:officers?|agents)|"
                             r"polic[íi]as?|soldiers?|soldados?|militares|migrants?|migrantes?|"
@@ -49,7 +50,7 @@ UNRESOLVED: tuple[tuple[str, str], ...] = (
                      r"disappear\w*|desaparec\w*|kidnapp\w*|secuestr\w*|extorsi\w*|"
                      r"extortion)\b"),
     ("what is counted", r"\beventos\b|\bincidents?\b|\bcarpetas\b|\bexpedientes\b|"
-                        r"\bcases\b|\bcasos\b"),
+                        r"\bcases\b|\bcasos\b|\bincidencia\b|\bincidence\b"),
     ("drug", r"\b(?:these|those|such|this|that) drugs?\b|\b(?:estas|esas|dichas) drogas\b|"
              r"\b(?:these|those) (?:substances|opioids)\b"),
     ("per week or per hour", r"\b(?:a|per|each|every|cada|por|a la)\s+(?:week|semana|hour|hora|"
@@ -61,10 +62,11 @@ _PERIOD_WORDS = re.compile(
     r"\bquarter\b|\bmonthly\b|\bmensual\w*|\bper month\b|\bal mes\b|\ba month\b|"
     r"\b(?:january|february|march|april|june|july|august|september|october|november|"
     r"december|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|"
-    r"noviembre|diciembre)\b|\bprimeros? (?:\w+ )?(?:d[íi]as|meses)\b|\bfirst (?:\w+ )?"
+    r"noviembre|diciembre)\b|\bprimeros? (?:\w+ )?(?:d[íi]as|meses|mes)\b|\bfirst (?:\w+ )?"
     r"(?:days|months)\b|\bso far\b|\ben lo que va\b|\bhasta (?:ahora|el momento)\b|"
     r"\bto date\b|\bsexenio\b|\badministraci[óo]n\b|\bterm\b|\b(?:este|ese|mismo|dicho) "
-    r"(?:periodo|período|lapso)\b|\b(?:this|that|the same) period\b", re.I)
+    r"(?:periodo|período|lapso|mes)\b|\b(?:this|that|the same) (?:period|month)\b|"
+    r"\b12[- ]month\b|\b(?:12|twelve) months\b|\bdoce meses\b|\b12 meses\b", re.I)
 _PER_DAY = re.compile(r"\b(?:a|per|each|every|cada|por|al)\s+d[íi]a\b|\ba day\b|\bdaily\b|"
                       r"\bdiari[oa]s?\b|\bpromedio diario\b|\bper day\b|\bdiariamente\b", re.I)
 _AGE_ADJ = re.compile(r"age[- ]adjusted|ajustada por edad|age-standardi[sz]ed", re.I)
@@ -282,11 +284,12 @@ def read_scope(sentence: str, start: int, end: int, lo: int, hi: int, *, topic: 
     tail = context[-400:]
     if not (rs.sex or rs.age_group) and (words_for(tail, SEX_WORDS) or age_groups_in(tail)):
         rs.unresolved.append(("context", "a sub-population is named in the sentence before"))
-    elif rs.area in (None, "US", "MX") and places is not None and places.find(tail):
+    elif rs.area in (None, "US", "MX") and places is not None and places.find_any(tail[-250:]):
         rs.unresolved.append(("context", "a state is named in the sentence before"))
     for dim, pat in _UNRESOLVED:
-        if m := pat.search(clause) or (dim in ("race or ethnicity", "municipality") and (
-                pat.search(tail) or pat.search(sentence))):
+        if m := pat.search(whole_before + " " + clause) or (
+                dim in ("race or ethnicity", "municipality") and (
+                    pat.search(tail) or pat.search(sentence))):
             if dim == "municipality" and rs.area and rs.area not in ("US", "MX") and \
                     m.group().lower() in ("municipal",):
                 continue

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
-from ..dimensions import TOTAL, Period, year_period
+from ..dimensions import AGENCIES, TOTAL, Period, year_period
 from .link import Evidence, link_event
 from .match import STATUS_ORDER, Ref, Want, match
 from .periods import span_of
@@ -140,6 +140,9 @@ class Checker:
             return None, "no series in the store measures what this number counts"
         if rs.measure == "assistance":
             return None, "an amount of money"
+        if rs.agency and rs.agency not in self.ev.cube.agencies():
+            return None, (f"a figure of {AGENCIES.get(rs.agency, rs.agency)}; the store holds "
+                          "none of its series")
         assumed: set[str] = set()
         if rs.measure == "homicides":
             measures = {"SESNSP": ("homicide_victims",), "INEGI": ("homicides",),
@@ -185,10 +188,11 @@ class Checker:
             dim, word = rs.unresolved[0]
             return (f"the figure is scoped by {dim} (\"{word}\"), which the store does not "
                     "break down")
-        if rs.period_words and want.period is not None and want.period.kind in (
-                "year", "fiscal_year") and not want.per_day:
+        yearly = (want.period is not None and want.period.kind in ("year", "fiscal_year")) or \
+            bool(re.fullmatch(r"\d{4}-\d{4}", claim.period or ""))
+        if rs.period_words and yearly and not want.per_day:
             return (f"the sentence speaks of part of a period (\"{rs.period_words}\") but the "
-                    f"figure was read as {want.period.label}")
+                    f"figure was read as {claim.period}")
         if claim.period_inferred and claim.extra.get("period_from") != "paragraph":
             where = claim.extra.get("period_from", "context")
             return f"the period ({claim.period}) is only inferred from the {where}"
