@@ -279,3 +279,10 @@ def test_report_check_reads_files_like_check_does(tmp_path: Path):
     binary.write_bytes(b"\x00\x01\x02\x03" * 300)  # mostly NUL and control bytes
     with pytest.raises(InputError, match="--check: .*binary"):
         read_articles([binary])
+
+
+def test_report_check_refuses_what_is_not_a_regular_file(run_cli, db_path, tmp_path):
+    code, _, err = run_cli(db_path, "report", "--out", str(tmp_path / "b"), "--format", "html",
+                           "--check", "/dev/zero", "--quiet")
+    assert code == 2 and "not a regular file" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "b").exists()
