@@ -292,3 +292,20 @@ def test_the_benchmark_refuses_only_with_write_baseline_and_an_unknown_prefix(tm
     assert "drop --only" in capsys.readouterr().err
     assert bench.main(["--corpus", str(corpus), "--only", "zz"]) == 2
     assert "whose id starts with 'zz'" in capsys.readouterr().err
+
+
+def test_the_benchmark_runs_the_checker_end_to_end_and_prints_one_json_object(
+        tmp_path, capsys, db_path):
+    import json
+
+    corpus = _mini_corpus(tmp_path, "Drug overdose deaths in the United States reached "
+                          "107,941 in 2022.\n", [GOOD])
+    (corpus / "texts" / "en-h-01-t.txt").write_text(
+        (corpus / "texts" / "en-h-01-t.txt").read_text(encoding="utf-8")
+        .replace("published: x", "published: 2024-03-21"), encoding="utf-8")
+    assert bench.main(["--corpus", str(corpus), "--db", str(db_path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["texts"] == 1 and out["labels"] == 1
+    assert set(bench.HEADLINE) <= set(out) and out["targets"] == bench.TARGETS
+    assert out["slices"]["slice=en-h"]["labels"] == 1
+    assert out["extraction_recall"] == 1.0  # the checker reads "107,941"
