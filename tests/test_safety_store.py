@@ -283,3 +283,11 @@ def test_funding_table_lists_only_the_sources_of_the_rows_shown(run_cli, db_path
     code, out, _ = run_cli(db_path, "data", "show", "us.aid.mexico", "--from", "FY2020",
                            "--to", "FY2020")
     assert out.count("Source:") == len(shown) > 0
+
+
+def test_a_break_at_the_first_year_says_why_instead_of_contradicting_itself(run_cli, db_path):
+    code, out, err = run_cli(db_path, "evaluate", "--method", "its", "--outcome",
+                             "mx.homicides.rate_per_100k", "--at", "1990", "--json")
+    assert code == 0, err
+    readings = [e["reading"] for e in json.loads(out)]
+    assert readings and all("no data before it" in r and "outside" not in r for r in readings)

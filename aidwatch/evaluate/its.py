@@ -103,8 +103,11 @@ class InterruptedTimeSeries:
         for k, b in enumerate(bts):
             label = self._label(k)
             if b <= t[0] or b > t[-1]:
-                raise InputError(f"break {label} is outside the data ({self._fmt(t[0])}-"
-                                 f"{self._fmt(t[-1])})")
+                span = f"{self._fmt(t[0])}-{self._fmt(t[-1])}"
+                # the first period itself is inside the data, but leaves nothing before it
+                raise InputError(f"break {label} is outside the data ({span})" if b > t[-1]
+                                 else f"break {label} leaves no data before it (the data run "
+                                 f"{span}; a break needs points on both sides)")
             inside = int(((t >= b) & (t < edges[k + 1])).sum())
             # Level and slope of a segment use two of its points; a third leaves a residual.
             _checks.require_min(inside, 3, f"points between break {label} and the next "
