@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import time
 import warnings
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -177,8 +178,12 @@ def _funding_sources(s: Store, series_id: str, df) -> list[str]:
 
 
 def _header(info) -> None:
+    dims = " · ".join(f"{k}={getattr(info, k)}" for k in
+                      ("measure", "drug", "intent", "sex", "age_group", "agency", "period_kind")
+                      if getattr(info, k, ""))
     c.out.print(Panel(Text.assemble((info.name, "bold"), f"\n{info.series_id} · {info.unit} · "
                                     f"{info.geo} · {info.frequency}\n",
+                                    (f"dimensions: {dims}\n" if dims else "", "cyan"),
                                     (info.definition or "", "dim")), expand=False))
 
 
@@ -348,6 +353,12 @@ def check(
         help="Article files (.txt, .html), directories of them, or - for standard input.")],
     as_json: Annotated[bool, typer.Option(
         "--json", help="JSON Lines: one object per claim (keys in docs/claims.md).")] = False,
+    written: Annotated[str | None, typer.Option(
+        "--date", metavar="YYYY-MM-DD", help="When the text was written or said (default: its "
+        "'published:' header line, dateline or HTML date); claims are judged as of then.")
+        ] = None,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help="Language of the texts: en or es (default: detected).")] = None,
     snapshot: SnapshotOpt = None,
 ) -> None:
     """Check every number and date in articles against the evidence base.
@@ -359,8 +370,17 @@ def check(
     """
     from .claims.report import run_check
 
+    when = None
+    if written is not None:
+        try:
+            when = date.fromisoformat(written)
+        except ValueError:
+            raise InputError(f"--date {written!r} is not a date", "use YYYY-MM-DD") from None
+    if lang is not None and lang not in ("en", "es"):
+        raise InputError(f"--lang {lang!r} is not supported", "use en or es")
     with store(snapshot) as s:
-        unreadable = run_check(paths, s, as_json=as_json, out=c.out, err=c.err)
+        unreadable = run_check(paths, s, as_json=as_json, out=c.out, err=c.err,
+                               published=when, lang=lang)
     if unreadable:
         raise typer.Exit(2)
 

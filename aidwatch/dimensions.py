@@ -13,6 +13,7 @@ Codes follow SDMX where SDMX has one: ``_T`` total, ``_Z`` not applicable, ``F``
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass, fields, replace
 from datetime import date
@@ -334,15 +335,37 @@ def _re(pattern: str) -> re.Pattern[str]:
     return pat
 
 
+_VOCABS: dict[int, dict[str, str]] = {}
+
+
 def words_for(text: str, vocabulary: dict[str, str]) -> list[tuple[str, int, int]]:
-    """(code, start, end) of every vocabulary word in ``text``, in reading order."""
-    out = [(code, m.start(), m.end()) for code, pat in vocabulary.items()
+    """(code, start, end) of every vocabulary word in ``text``, in reading order.
+
+    Answers are memoised per (text, vocabulary): the same sentence and paragraph are asked
+    about for every figure they hold.
+    """
+    _VOCABS.setdefault(id(vocabulary), vocabulary)
+    return list(_words_for(text, id(vocabulary)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _words_for(text: str, key: int) -> tuple[tuple[str, int, int], ...]:
+    out = [(code, m.start(), m.end()) for code, pat in _VOCABS[key].items()
            for m in _re(pat).finditer(text)]
-    return sorted(out, key=lambda t: t[1])
+    return tuple(sorted(out, key=lambda t: t[1]))
+
+
+@functools.lru_cache(maxsize=4096)
+def _age_groups(text: str) -> tuple[tuple[str, int, int], ...]:
+    return tuple(_age_groups_uncached(text))
 
 
 def age_groups_in(text: str) -> list[tuple[str, int, int]]:
     """(age group code, start, end) of every age group named in ``text``."""
+    return list(_age_groups(text))
+
+
+def _age_groups_uncached(text: str) -> list[tuple[str, int, int]]:
     out = []
     for pattern, code in AGE_PATTERNS:
         for m in _re(pattern).finditer(text):

@@ -699,7 +699,8 @@ def extract_claims(doc: Document, places: dict[str, str] | None = None) -> list[
                 topic=topic_near(raw, d.start)[0], flags=flags, lang=doc.lang,
                 extra={"date_kind": d.kind, "relative": bool(d.extra.get("relative")),
                        **({"impossible": True} if d.kind == "impossible" else {})}))
-        paragraph_text[sent.paragraph] = context + " " + raw
+        # the paragraph so far, bounded (long paragraphs must not make the work quadratic)
+        paragraph_text[sent.paragraph] = (context + " " + raw)[-CONTEXT_CHARS:]
         prev_sentence = sent
     return claims
 
@@ -711,6 +712,7 @@ _ACTION_WORDS = re.compile(
     r"indict|convict|sentenc|escap|kill|murder|took office|formaliz|present|publish|unveil|"
     r"anunci|lanz|firm|aprob|deten|captur|extradi|sentenci|condena|public|fug|asesin)\w*",
     re.I)
+CONTEXT_CHARS = 400  # how much of the paragraph before a sentence scopes its figures
 _CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:while|whereas|but|and|mientras|pero|y)\b|"
                            r"\.\s|\bwhile\b|\bmientras que\b", re.I)
 

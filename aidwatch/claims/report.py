@@ -6,6 +6,7 @@ Nothing here judges a claim; it formats what ``check`` returned.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -102,7 +103,7 @@ def summary_line(name: str, verdicts: list[Verdict], snapshot: str) -> str:
 
 
 def run_check(paths: list[str], store: Store, *, as_json: bool, out: Console,
-              err: Console) -> int:
+              err: Console, published: date | None = None, lang: str | None = None) -> int:
     """Check every input and print; returns how many inputs could not be read."""
     files = expand_paths(paths)
     evidence = load_evidence(store)
@@ -123,7 +124,8 @@ def run_check(paths: list[str], store: Store, *, as_json: bool, out: Console,
                 unreadable += 1
                 bar.advance(task)
                 continue
-            verdicts = check_text(text, article=name, evidence=evidence)
+            verdicts = check_text(text, article=name, evidence=evidence,
+                                  published=published, lang=lang)
             n_articles += 1
             totals.update(v.verdict for v in verdicts)
             if as_json:

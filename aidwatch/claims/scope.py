@@ -7,6 +7,7 @@ comparable with a total.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -73,6 +74,7 @@ _AGE_ADJ = re.compile(r"age[- ]adjusted|ajustada por edad|age-standardi[sz]ed", 
 _CRUDE = re.compile(r"\bcrude\b|\btasa bruta\b", re.I)
 
 
+@functools.lru_cache(maxsize=2048)
 def fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text)
                    if not unicodedata.combining(c))
@@ -148,8 +150,12 @@ class Places:
         if not hasattr(self, "_any"):
             alt = "|".join(re.escape(n) for n in sorted(self.codes, key=len, reverse=True))
             self._any = re.compile(rf"\b(?P<n>{alt})\b(?!\s+cartel|\s+c[aá]rtel)", re.I)
-        return [(self.codes[m["n"].lower()], m.start(), m.end())
-                for m in self._any.finditer(fold(text))]
+        return list(self._find_any(text))
+
+    @functools.lru_cache(maxsize=1024)  # noqa: B019 - one Places per check, texts repeat
+    def _find_any(self, text: str) -> tuple[tuple[str, int, int], ...]:
+        return tuple((self.codes[m["n"].lower()], m.start(), m.end())
+                     for m in self._any.finditer(fold(text)))
 
     def find(self, text: str) -> list[tuple[str, int, int]]:
         if self.pattern is None:
@@ -281,7 +287,7 @@ def read_scope(sentence: str, start: int, end: int, lo: int, hi: int, *, topic: 
         rs.period_words = m.group()
     # a sub-population named in the sentence before and none here: "adults 45-54 … The rates
     # went from 53.8 to 55.3" — the scope may be carried over, so it is not known
-    tail = context[-400:]
+    tail = context[-300:]
     if not (rs.sex or rs.age_group) and (words_for(tail, SEX_WORDS) or age_groups_in(tail)):
         rs.unresolved.append(("context", "a sub-population is named in the sentence before"))
     elif rs.area in (None, "US", "MX") and places is not None and places.find_any(tail[-250:]):
