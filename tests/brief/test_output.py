@@ -230,3 +230,34 @@ def test_a_locked_store_fails_the_build_and_leaves_the_previous_brief(run_cli, d
     assert code in (1, 2) and err.startswith("error: ") and "Traceback" not in err
     assert tree(out) == before
     assert no_staging_left(out)
+
+
+def test_two_builds_into_one_folder_install_one_after_the_other(db_path, previous, tmp_path):
+    import threading
+
+    out, before = previous
+    article = tmp_path / "second.txt"
+    article.write_text("Overdose deaths reached 106,699 in 2021.\n", "utf-8")
+    result: dict = {}
+
+    def build() -> None:
+        result["brief"] = build_brief(out, db=db_path, formats="html", check=[article])
+
+    with output_mod._folder_lock(out):  # another build is installing
+        worker = threading.Thread(target=build)
+        worker.start()
+        deadline = time.monotonic() + 120
+        staged: list[Path] = []
+        while not staged and time.monotonic() < deadline:
+            staged = list(out.glob(f"{STAGE_PREFIX}*/brief.html"))
+            time.sleep(0.02)
+        assert staged, "the build never finished staging"
+        time.sleep(0.5)
+        assert tree(out)["brief.html"] == before["brief.html"]  # waiting for the lock
+    worker.join(timeout=120)
+    manifest = json.loads((out / MANIFEST).read_text())["files"]
+    assert "data/claims-second-txt.csv" in manifest
+    assert sorted(manifest) == sorted(str(p.relative_to(out)) for p in
+                                      [out / "brief.html", *result["brief"].csv])
+    assert (out / "data" / "mine.csv").read_text() == "a,b\n1,2\n"
+    assert no_staging_left(out)
