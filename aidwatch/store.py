@@ -278,7 +278,8 @@ def _carry_over_refreshes(con: duckdb.DuckDBPyConnection, old: Path) -> None:
         con.execute("ROLLBACK")
         raise StoreError(f"cannot carry the refresh snapshots of {old} over to the rebuilt "
                          f"store: {str(exc).splitlines()[0]}", "the old store is unchanged; "
-                         "export what you need with --snapshot, then delete it") from None
+                         "pass --db another path to work on a fresh store beside it, or save "
+                         "its snapshots with `aidwatch data export --snapshot ID`") from None
     finally:
         con.execute("DETACH old")
 
