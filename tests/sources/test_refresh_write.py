@@ -151,3 +151,31 @@ def test_refresh_json_keeps_the_source_outcomes_when_the_write_fails(recorded, f
     assert report["snapshot_id"] is None and report["landed"] == ["worldbank"]
     assert report["sources"][0]["status"] == "landed"
     assert report["error"].startswith("the store ") and "nothing was written" in report["error"]
+
+
+def test_no_message_of_the_store_or_refresh_suggests_deleting_the_store():
+    """Messages and hints (the strings passed to calls: errors, warnings, prints) name a way
+    forward that keeps the user's snapshots: never 'delete it', never `aidwatch web`."""
+    import ast
+    from pathlib import Path
+
+    import aidwatch
+
+    root = Path(aidwatch.__file__).parent
+    files = [root / "store.py", root / "storefile.py", root / "cli.py",
+             *sorted((root / "sources").glob("*.py"))]
+    found = []
+    for path in files:
+        if not path.exists():
+            continue
+        for call in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(call, ast.Call):
+                continue
+            for arg in [*call.args, *(k.value for k in call.keywords)]:
+                for node in ast.walk(arg):
+                    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                        # "deleted while this command ran?" describes, it does not advise
+                        text = node.value.lower().replace("deleted while", "")
+                        if "delete" in text or "aidwatch web" in text:
+                            found.append(f"{path.name}:{node.lineno}: {node.value[:80]!r}")
+    assert not found, found
