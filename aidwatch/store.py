@@ -620,25 +620,30 @@ def _connect_existing(path: Path) -> duckdb.DuckDBPyConnection:
     gone = StoreError(f"the store {path} is gone (deleted while this command ran?); nothing "
                       "was written", "run the command again: a new store is built from the "
                       "embedded data")
-    try:
-        before = path.stat()
-    except FileNotFoundError:
-        raise gone from None
+    info = inspect_store(path)
+    if info.state == "missing":
+        raise gone
+    if info.state == "busy":
+        raise duckdb.IOException(info.detail)  # the caller's lock handling (StoreLocked)
+    if info.state != "store":
+        raise InputError(f"{path} is not an AidWatch store ({info.detail or info.state}); "
+                         "nothing was written")
     con = connect(path, read_only=False)
     try:
         con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
         return con
     except duckdb.Error:
-        con.close()
+        pass
+    # It was a store a moment ago: it went away and DuckDB just made an empty database in its
+    # place. Remove that (it holds nothing), never anything with tables in it.
     try:
-        created = path.stat().st_ino != before.st_ino
-    except FileNotFoundError:
-        created = False
-    if created:  # the file went away between the two calls and DuckDB made a new one
+        empty = con.execute("SELECT count(*) FROM duckdb_tables()").fetchone()[0] == 0
+    finally:
+        con.close()
+    if empty:
         for leftover in (path, path.with_name(path.name + ".wal")):
             leftover.unlink(missing_ok=True)
-        raise gone
-    raise InputError(f"{path} is not an AidWatch store; nothing was written")
+    raise gone
 
 
 def write_snapshot(path: Path, base: EvidenceBase, snapshot_id: str, kind: str, digest: str,
