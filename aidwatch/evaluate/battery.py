@@ -107,6 +107,11 @@ def run_its(store: Store, series_id: str, breaks: Sequence[int]
     return [e.with_provenance(snap, sources) for e in out], its
 
 
+def iso3(code: object) -> str:
+    """A donor code as the panel spells it: ISO3, upper case ('col ' -> 'COL')."""
+    return str(code).strip().upper()
+
+
 def synth_window(panel: pd.DataFrame, treated: str, start: int) -> tuple[int, list[str]]:
     """The latest end year for which at least MIN_DONORS donors are complete from start."""
     years = panel["period"].astype(int)
@@ -130,7 +135,7 @@ def run_synth(store: Store, at: int = 2008, donors: str | Sequence[str] | None =
 
     ``donors``: ISO3 codes ("COL,PER" or a list), read by ``parse_donors`` (each once).
     """
-    donors = parse_donors(donors, "--donors")
+    donors = parse_donors(donors, "--donors", normalize=iso3)
     panel = store.series(INTL_RATE)
     panel = panel[panel["period"].str.fullmatch(r"\d{4}")]
     intervention = _label(at)
@@ -305,7 +310,7 @@ def run_battery(store: Store, outcome: str | None = None, method: str | None = N
     ``synth.parse_donors``, as it must from every caller: a repeated donor is refused.
     """
     started = time.perf_counter()
-    donors = parse_donors(donors, "--donors")
+    donors = parse_donors(donors, "--donors", normalize=iso3)
     if method is not None and method not in METHODS:
         raise InputError(f"--method {method!r} is not one of {', '.join(METHODS)}")
     suits = set(METHODS)

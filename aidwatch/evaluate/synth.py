@@ -15,7 +15,7 @@ several starts. Inference is by placebo: every donor is treated in turn.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -40,19 +40,23 @@ ASSUMPTIONS = (
 )
 
 
-def parse_donors(donors: str | Sequence[Any] | None, what: str = "donors") -> list[Any] | None:
+def parse_donors(donors: str | Sequence[Any] | None, what: str = "donors",
+                 normalize: Callable[[Any], Any] | None = None) -> list[Any] | None:
     """A donor pool as a list, each unit once: ``"COL, PER"`` or ``["COL", "PER"]``.
 
     The one reader of a donor list: the CLI's ``--donors``, ``run_battery``/``run_synth``,
     ``SyntheticControl`` and the web API (``web/api.py``; any future API route too) must all
-    call it, never split or filter a list of their own. A repeated donor is refused rather than dropped quietly: the
-    in-space placebo treats every listed donor as a unit, so ``COL,COL,COL`` would count
-    Colombia's placebo three times and lower the permutation p-value at will.
+    call it, never split or filter a list of their own. A repeated donor is refused rather
+    than dropped quietly: the in-space placebo treats every listed donor as a unit, so
+    ``COL,COL,COL`` would count Colombia's placebo three times and lower the permutation
+    p-value at will.
 
     Args:
         donors: a comma-separated string, a sequence of unit labels, or None (the default
             pool: returned as None).
         what: the name used in messages (``--donors`` from the command line).
+        normalize: applied to each unit before repeats are looked for (the battery passes an
+            upper-casing of ISO3 codes, so ``col,COL`` is a repeat).
 
     Raises InputError for a repeated unit or an empty entry (``"COL,,PER"``).
 
@@ -71,6 +75,8 @@ def parse_donors(donors: str | Sequence[Any] | None, what: str = "donors") -> li
                              "separate codes with single commas, e.g. COL,PER")
     else:
         items = list(donors)
+    if normalize is not None:
+        items = [normalize(d) for d in items]
     counts: dict[Any, int] = {}
     for d in items:
         counts[d] = counts.get(d, 0) + 1

@@ -63,3 +63,20 @@ def test_evaluate_cli_repeated_donors_exit_2_instead_of_a_lower_p_value(run_cli,
     assert code == 0
     (est,) = json.loads(out)
     assert est["status"] != "ok" and est.get("p_value") is None
+
+
+def test_battery_donor_codes_are_iso3_whatever_their_case_and_repeats_count_so():
+    from aidwatch.evaluate.battery import iso3
+
+    assert parse_donors("col, Per", "--donors", normalize=iso3) == ["COL", "PER"]
+    with pytest.raises(InputError, match=r"repeated: COL \(2 times\)"):
+        parse_donors(["col", "COL"], "--donors", normalize=iso3)
+
+
+def test_run_battery_reads_lower_case_donors_and_refuses_case_repeats(db_path):
+    with aidwatch.open_store(db_path) as s:
+        with pytest.raises(InputError, match="repeated: COL"):
+            run_battery(s, method="synth", donors="col,COL", n_jobs=1)
+        lower = run_battery(s, method="synth", donors="col,per,bra", n_jobs=1).estimates
+        upper = run_battery(s, method="synth", donors=["COL", "PER", "BRA"], n_jobs=1).estimates
+    assert lower[0].to_dict() == upper[0].to_dict()
