@@ -56,6 +56,10 @@ AGENCIES: dict[str, str] = {
     "BLS": "U.S. Bureau of Labor Statistics", "FRB": "Federal Reserve Board",
     "FAGOV": "ForeignAssistance.gov (State/USAID)", "CBP": "U.S. Customs and Border Protection",
     "SSPC": "Mexico's Security Ministry (daily preliminary count)",
+    "SAMHSA": "U.S. Substance Abuse and Mental Health Services Administration",
+    "DEA": "U.S. Drug Enforcement Administration",
+    "NGO": "a non-governmental tally (México Evalúa, Causa en Común, TResearch, ...)",
+    "STATE": "a state or county health department or prosecutor",
     "CRS": "Congressional Research Service", "GAO": "Government Accountability Office",
     "CONGRESS": "U.S. Congress (public laws)", "MIXED": "several publishers",
 }
@@ -266,8 +270,9 @@ DRUG_WORDS: dict[str, str] = {
                          r"nitazen\w*",
     "heroin": r"heroin\w*|hero[ií]na",
     "cocaine": r"cocaine|coca[ií]na|\bcrack\b",
-    "psychostimulants": r"methamphetamine\w*|\bmeth\b|psychostimulants?|metanfetamina\w*|"
-                        r"cristal\b",
+    "psychostimulants": r"psychostimulants?|psicoestimulantes?",
+    # methamphetamine is most, not all, of the psychostimulant deaths: its own code
+    "methamphetamine": r"methamphetamine\w*|\bmeth\b|metanfetamina\w*|\bcristal\b",
     "prescription_opioids": r"prescription (?:opioids?|painkillers?|pain relievers?)|"
                             r"opioid painkillers?|oxycodone|hydrocodone|opioides? de "
                             r"prescripci[óo]n",
@@ -302,6 +307,13 @@ AGENCY_WORDS: dict[str, str] = {
     "UNODC": r"\bunodc\b|united nations office on drugs",
     "CBP": r"\bcbp\b|customs and border protection|border patrol",
     "CRS": r"congressional research service|\bcrs\b",
+    # publishers whose counts the store does not hold: their figures are never judged
+    "SAMHSA": r"\bsamhsa\b|substance abuse and mental health services",
+    "DEA": r"\bdea\b(?! agent)|drug enforcement administration",
+    "NGO": r"m[ée]xico eval[úu]a|causa en com[úu]n|observatorio nacional ciudadano|"
+           r"\btresearch\b|\bint[eé]gralia\b|\blantia\b|\bcoroner'?s? survey",
+    "STATE": r"(?:ohio|state|county) department of health|state health department|"
+             r"secretar[íi]a de salud estatal|fiscal[íi]a (?:general )?del estado de",
     "GAO": r"\bgao\b|government accountability office",
 }
 STAGE_WORDS: dict[str, str] = {

@@ -218,15 +218,20 @@ def split_sentences(text: str) -> list[Sentence]:
         units: list[tuple[int, int]] = []
         cur_start = None
         cur_end = None
-        for ln in lines:
+        for i, ln in enumerate(lines):
             s, e = block_start + ln.start(), block_start + ln.end()
             line = ln.group().strip()
+            bullet = bool(_BULLET.match(line))
+            if bullet and cur_start is not None:
+                units.append((cur_start, cur_end or cur_start))  # a list item starts anew
+                cur_start = None
             if cur_start is None:
                 cur_start, cur_end = s, e
             else:
                 cur_end = e
             heading = len(line) < 60 and not re.search(r"[.!?:;,\"”)]$", line)
-            if heading or re.search(r"[.!?]['\"”’)]*$", line):
+            next_bullet = i + 1 < len(lines) and bool(_BULLET.match(lines[i + 1].group().strip()))
+            if heading or bullet and next_bullet or re.search(r"[.!?]['\"”’)]*$", line):
                 units.append((cur_start, cur_end))
                 cur_start = None
         if cur_start is not None:
@@ -249,6 +254,7 @@ def split_sentences(text: str) -> list[Sentence]:
     return sentences
 
 
+_BULLET = re.compile(r"^(?:[-•*·–]|\d{1,2}[.)])\s+")
 MAX_SENTENCE = 1000  # longer runs without punctuation are cut at spaces (bounds the work)
 
 

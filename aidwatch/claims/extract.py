@@ -352,7 +352,7 @@ def find_quantities(text: str, lang: str = "en", offset: int = 0,
             continue  # handled by "mil millones"
         pct = m.group("pct")
         currency = CURRENCIES.get(cur_tok) or CURRENCIES.get(curw)
-        grouped = bool(re.search(r"\d[,.]\d{3}", m.group("num")))
+        grouped = bool(_GROUPED.search(m.group("num")))
         is_year = (re.fullmatch(YEAR, m.group("num")) and not (currency or pct or scale_tok))
         if is_year:
             continue
@@ -563,6 +563,8 @@ def extract_claims(doc: Document, places: dict[str, str] | None = None) -> list[
         skip_spans.append(meta.dateline_span)
     headline_year = _headline_year(meta.headline)
     headline_topic = topic_near(meta.headline, 0)[0] if meta.headline else None
+    named = matcher.find_any(meta.headline) if matcher and meta.headline else []
+    headline_state = matcher.names.get(named[0][0]) if named else None
     lead = flags_of(meta.headline + " " + doc.text[:1500])
     doc_country = "MX" if "mx" in lead and "us" not in lead else \
         "US" if "us" in lead and "mx" not in lead else ("MX" if doc.lang == "es" else None)
@@ -618,6 +620,12 @@ def extract_claims(doc: Document, places: dict[str, str] | None = None) -> list[
                                     for d in dates):
                 claim.period_inferred = True
                 claim.extra["period_from"] = "a relative date (\"the previous year\")"
+            if claim.period and claim.kind in ("count", "rate") and _FROM_BEFORE.search(
+                    raw[max(0, q.start - 25):q.start]) and not any(
+                    d.start >= q.end and d.period == claim.period for d in dates):
+                # "fell to 81 in 2023, from 101 …": the figure after "from" is the base's
+                claim.period_inferred = True
+                claim.extra["period_from"] = "a comparison (the figure after 'from')"
             if claim.period and claim.period.endswith("~"):
                 claim.period = claim.period[:-1]
                 claim.extra["base_implied"] = True
@@ -662,7 +670,8 @@ def extract_claims(doc: Document, places: dict[str, str] | None = None) -> list[
                                kind=claim.kind, flags=claim.flags | (
                                    flags_ctx if not (claim.flags & {"mx", "us"}) else
                                    frozenset()), places=matcher, context=context,
-                               clause_start=_clause_start(raw, q.start))
+                               clause_start=_clause_start(raw, q.start),
+                               headline_state=headline_state)
             claim.extra["scope"] = scope
             if claim.kind == "count" and (scope.per_day or (
                     (claim.value or 0) < 2000 and _PER_DAY_SENTENCE.search(raw))):
@@ -712,6 +721,9 @@ _ACTION_WORDS = re.compile(
     r"indict|convict|sentenc|escap|kill|murder|took office|formaliz|present|publish|unveil|"
     r"anunci|lanz|firm|aprob|deten|captur|extradi|sentenci|condena|public|fug|asesin)\w*",
     re.I)
+_FROM_BEFORE = re.compile(r"\b(?:from|desde|frente a(?: los| las)?|compared with|than)\s+"
+                          r"(?:about |around |nearly |some |los |las |the )?$", re.I)
+_GROUPED = re.compile(r"\d[,.]\d{3}|\smil\s\d{3}|\d[ \u2009\u202f]\d{3}")
 CONTEXT_CHARS = 400  # how much of the paragraph before a sentence scopes its figures
 _CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:while|whereas|but|and|mientras|pero|y)\b|"
                            r"\.\s|\bwhile\b|\bmientras que\b", re.I)

@@ -65,7 +65,8 @@ _PERIOD_WORDS = re.compile(
     r"december|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|"
     r"noviembre|diciembre)\b|\bprimeros? (?:\w+ )?(?:d[íi]as|meses|mes)\b|\bfirst (?:\w+ )?"
     r"(?:days|months)\b|\bso far\b|\ben lo que va\b|\bhasta (?:ahora|el momento)\b|"
-    r"\bto date\b|\bsexenio\b|\badministraci[óo]n\b|\bterm\b|\b(?:este|ese|mismo|dicho) "
+    r"\bto date\b|\bsexenio\b|\badministraci[óo]n\b|\badministration\b|"
+    r"\bterm\b|\b(?:este|ese|mismo|dicho) "
     r"(?:periodo|período|lapso|mes)\b|\b(?:this|that|the same) (?:period|month)\b|"
     r"\b12[- ]month\b|\b(?:12|twelve) months\b|\bdoce meses\b|\b12 meses\b", re.I)
 _PER_DAY = re.compile(r"\b(?:a|per|each|every|cada|por|al)\s+d[íi]a\b|\ba day\b|\bdaily\b|"
@@ -174,7 +175,8 @@ def _near(found: list[tuple[str, int, int]], lo: int, hi: int) -> list[tuple[str
 
 def read_scope(sentence: str, start: int, end: int, lo: int, hi: int, *, topic: str | None,
                kind: str, flags: frozenset[str], places: Places | None,
-               context: str = "", clause_start: int | None = None) -> ReadScope:
+               context: str = "", clause_start: int | None = None,
+               headline_state: str | None = None) -> ReadScope:
     """The dimensions the words of one figure state.
 
     ``start``/``end``: the figure in ``sentence``; ``lo``/``hi``: its clause (from the figure
@@ -285,6 +287,14 @@ def read_scope(sentence: str, start: int, end: int, lo: int, hi: int, *, topic: 
                       _PER_DAY.search(sentence[max(lo, start - 30):start]))
     if m := _PERIOD_WORDS.search(clause) or _PERIOD_WORDS.search(sentence):
         rs.period_words = m.group()
+    # a sub-population named elsewhere in the sentence ("… del sexo femenino, pero en total
+    # fueron 3 mil 991"): which part the figure is of is not known
+    if not rs.sex and rs.measure != "femicide_victims" and words_for(sentence, SEX_WORDS):
+        rs.unresolved.append(("sex", "a sex is named elsewhere in the sentence"))
+    if not rs.age_group and age_groups_in(sentence):
+        rs.unresolved.append(("age group", "an age group is named elsewhere in the sentence"))
+    if headline_state and rs.area in (None, "US", "MX"):
+        rs.unresolved.append(("area", f"the headline names a state ({headline_state})"))
     # a sub-population named in the sentence before and none here: "adults 45-54 … The rates
     # went from 53.8 to 55.3" — the scope may be carried over, so it is not known
     tail = context[-300:]

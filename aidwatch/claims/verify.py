@@ -184,13 +184,16 @@ class Checker:
     def _why_not_contradicted(self, claim: Claim, want: Want, refs: list[Ref]) -> str | None:
         """Why a disagreement may not be read as a contradiction (None: it may)."""
         rs: ReadScope = claim.extra["scope"]
+        if re.search(r"\bpotent|\bstronger\b|\bm[áa]s (?:potente|fuerte)|\bdeadlier\b|"
+                     r"\blethal dose", claim.sentence, re.I) and claim.kind == "ratio":
+            return "a comparison of potency, not of counts"
         if rs.unresolved:
             dim, word = rs.unresolved[0]
             return (f"the figure is scoped by {dim} (\"{word}\"), which the store does not "
                     "break down")
         yearly = (want.period is not None and want.period.kind in ("year", "fiscal_year")) or \
             bool(re.fullmatch(r"\d{4}-\d{4}", claim.period or ""))
-        if rs.period_words and yearly and not want.per_day:
+        if rs.period_words and yearly:
             return (f"the sentence speaks of part of a period (\"{rs.period_words}\") but the "
                     f"figure was read as {claim.period}")
         if claim.period_inferred and claim.extra.get("period_from") != "paragraph":
