@@ -149,13 +149,14 @@ def read_manifest(out_dir: Path) -> list[str] | None:
 
 
 def _write_manifest(out_dir: Path, files: list[str]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=".aidwatch-manifest-")
+    # Not mkstemp: its 0600 mode would differ from the brief's other files (umask applies).
+    tmp = out_dir / f".aidwatch-manifest-{os.getpid()}.tmp"
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with tmp.open("w", encoding="utf-8") as fh:
             json.dump({"written_by": "aidwatch report", "files": files}, fh, indent=1)
         os.replace(tmp, out_dir / MANIFEST)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 

@@ -69,6 +69,8 @@ def test_report_out_dot_keeps_the_users_own_csvs(run_cli, db_path, tmp_path, mon
     assert "brief.html" in manifest["files"] and "data/mine.csv" not in manifest["files"]
     assert any(f.startswith("data/") and f.endswith(".csv") for f in manifest["files"])
     assert all((tmp_path / f).is_file() for f in manifest["files"])
+    mode = (tmp_path / "brief.html").stat().st_mode & 0o777
+    assert (tmp_path / MANIFEST).stat().st_mode & 0o777 == mode  # not a private 0600 file
     # a second build replaces only its own files
     code, _, err = run_cli(db_path, "report", "--out", ".", "--format", "html", "--quiet")
     assert code == 0, err
