@@ -120,6 +120,9 @@ def data_show(
     ] = None,
     cumulative: Annotated[bool, typer.Option(
         help="Funding series: include multi-year cumulative figures.")] = False,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="YYYY-MM-DD", help="The series as it was published on that date "
+        "(values whose publication date is known; see `data vintages`).")] = None,
     as_json: JsonOpt = False,
     snapshot: SnapshotOpt = None,
 ) -> None:
@@ -150,7 +153,17 @@ def data_show(
                               "together: several documents quote the same appropriation."))
             c.out.print(c.source_footer(s, _funding_sources(s, series_id, df)))
             return
-        df = s.series(series_id, geo=geo, start=start, end=end)
+        if as_of is not None:
+            try:
+                as_of = date.fromisoformat(as_of).isoformat()
+            except ValueError:
+                raise InputError(f"--as-of {as_of!r} is not a date", "use YYYY-MM-DD") from None
+        df = s.series(series_id, geo=geo, start=start, end=end, as_of=as_of)
+        if as_of is not None and df.empty and not as_json:
+            c.out.print(f"{series_id} has no value with a known publication date on or before "
+                        f"{as_of}; `aidwatch data vintages {series_id}` lists its vintages.",
+                        markup=False)
+            return
         if as_json:
             c.print_json([{"series_id": series_id, "unit": info.unit, **r,
                            "snapshot_id": s.snapshot.snapshot_id}
@@ -383,6 +396,27 @@ def check(
                                published=when, lang=lang)
     if unreadable:
         raise typer.Exit(2)
+
+
+@data_app.command("vintages")
+def data_vintages(
+    series_id: Annotated[str, typer.Argument(help="Series id, e.g. mx.homicides.inegi.count")],
+    as_json: JsonOpt = False,
+    snapshot: SnapshotOpt = None,
+) -> None:
+    """The vintages of a series: each publication date with its values' periods and statuses.
+
+    A blank date is the publisher's current file. Example: aidwatch data vintages
+    us.overdose_deaths.provisional_12m_predicted.first_release
+    """
+    with store(snapshot) as s:
+        df = s.vintages(series_id)
+        if as_json:
+            c.print_json([{"series_id": series_id, **r, "snapshot_id": s.snapshot.snapshot_id}
+                          for r in c.frame_records(df)])
+            return
+        c.print_frame(df.assign(published=df["published"].replace("", "(current file)")))
+        c.out.print(c.source_footer(s, [x for xs in df["sources"] for x in xs]))
 
 
 # -- refresh, snapshots, diff ----------------------------------------------------------------

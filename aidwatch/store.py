@@ -430,11 +430,13 @@ class Store:
         return df
 
     def series(self, series_id: str, geo: str | None = None, start: str | None = None,
-               end: str | None = None) -> pd.DataFrame:
+               end: str | None = None, as_of: str | None = None) -> pd.DataFrame:
         """Observations of one series: period, value, status, source_id (and geo, note).
 
         For a funding series (``us.aid.mexico...``) the funding lines are returned instead;
         see ``funding``. ``start``/``end`` are periods in the series' own notation.
+        ``as_of`` (YYYY-MM-DD): the series as it was published on that date — only values
+        whose vintage (``published``) is known and not later, newest vintage per period.
         """
         info = self.series_info(series_id)
         if info.kind == "funding":
@@ -442,6 +444,9 @@ class Store:
         sql = ("SELECT period, value, status, source_id, geo, note, published, period_start "
                "FROM observations WHERE snapshot_id = ? AND series_id = ?")
         params: list = [series_id]
+        if as_of is not None:
+            sql += " AND published <> '' AND published <= ?"
+            params.append(as_of)
         if geo:
             sql += " AND geo = ?"
             params.append(geo)
@@ -452,7 +457,10 @@ class Store:
                     params.append(parse_period(str(bound), info.frequency))
                 except ValueError as exc:
                     raise InputError(str(exc), f"{info.series_id} is {info.frequency}") from None
-        df = self._q(sql + f" {CURRENT_VINTAGE} ORDER BY geo, period_start", params)
+        pick = CURRENT_VINTAGE if as_of is None else (
+            "QUALIFY row_number() OVER (PARTITION BY series_id, geo, period ORDER BY "
+            "published DESC) = 1")
+        df = self._q(sql + f" {pick} ORDER BY geo, period_start", params)
         if geo and df.empty:
             geos = self._q("SELECT DISTINCT geo FROM observations WHERE snapshot_id = ? AND "
                            "series_id = ? ORDER BY geo", [series_id])["geo"].tolist()
@@ -460,6 +468,19 @@ class Store:
                 raise InputError(f"{series_id} has no geography {geo!r}",
                                  "known: " + ", ".join(geos[:40]))
         return df.drop(columns="period_start").reset_index(drop=True)
+
+    def vintages(self, series_id: str) -> pd.DataFrame:
+        """The vintages of a series: one row per publication date (blank: the publisher's
+        current file), with how many values, which periods and statuses it holds."""
+        self.series_info(series_id)
+        return self._q("""
+            SELECT published, count(*) AS n_values,
+                   arg_min(period, period_start) AS first_period,
+                   arg_max(period, period_start) AS last_period,
+                   list(DISTINCT status ORDER BY status) AS statuses,
+                   list(DISTINCT source_id ORDER BY source_id) AS sources
+            FROM observations WHERE snapshot_id = ? AND series_id = ?
+            GROUP BY published ORDER BY published = '', published""", [series_id])
 
     # -- funding ---------------------------------------------------------------------------
     def funding(self, series_id: str = "us.aid.mexico", *, stage: str | None = None,

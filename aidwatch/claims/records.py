@@ -13,6 +13,7 @@ JSON_KEYS = (
     "article", "sentence", "start", "end", "quantity_text", "value", "unit", "series",
     "period", "kind", "verdict", "reference_value", "reference_period", "source", "snapshot",
     "reason", "qualifier", "topic", "sentence_start", "sentence_end",
+    "scope", "reference_status", "reference_published", "revised_to",
 )
 
 
@@ -60,6 +61,10 @@ class Verdict:
     source: str | None = None
     snapshot: str | None = None
     article: str = "-"
+    reference_status: str | None = None  # final, provisional, preliminary, predicted, ...
+    reference_published: str | None = None  # the vintage the verdict rests on, when dated
+    revised_to: float | None = None  # the current (final) value, when the verdict rests on
+    #                                  an earlier vintage that has since been revised
 
     def to_json(self) -> dict[str, Any]:
         """The stable ``--json`` shape (see docs/claims.md for every key)."""
@@ -78,5 +83,10 @@ class Verdict:
             "source": self.source, "snapshot": self.snapshot, "reason": self.reason,
             "qualifier": c.qualifier, "topic": c.topic, "sentence_start": c.sentence_start,
             "sentence_end": c.sentence_end,
+            "scope": c.extra["scope_text"] if "scope_text" in c.extra else None,
+            "reference_status": self.reference_status,
+            "reference_published": self.reference_published,
+            "revised_to": (int(self.revised_to) if isinstance(self.revised_to, float)
+                           and self.revised_to.is_integer() else self.revised_to),
         }
         return {k: row[k] for k in JSON_KEYS}

@@ -135,6 +135,12 @@ class Checker:
     # -- scope ---------------------------------------------------------------------------
     def want(self, claim: Claim, **over: object) -> tuple[Want | None, str]:
         """The claim's scope with defaults, or (None, why it cannot be matched)."""
+        want, why = self._want(claim, **over)
+        if want is not None:
+            claim.extra["scope_text"] = describe_want(want)
+        return want, why
+
+    def _want(self, claim: Claim, **over: object) -> tuple[Want | None, str]:
         rs: ReadScope | None = claim.extra.get("scope")
         if rs is None or rs.measure is None:
             return None, "no series in the store measures what this number counts"
@@ -260,6 +266,7 @@ class Checker:
         finals = [r for v, r in judged if r.status == "final"]
         parts = [describe(best)]
         downgraded = False
+        matched = best
         if verdict != "contradicted" and best.status != "final" and finals:
             final_verdicts = {v for v, r in judged if r.status == "final"}
             if "supported" not in final_verdicts and verdict == "supported":
@@ -267,7 +274,6 @@ class Checker:
                 parts.append(f"it matches the {best.status} figure; the final count is "
                              f"{fmt(finals[0].value)} ({claim.quantity_text} is "
                              f"{_off(claim, finals[0].value, unit)})")
-                best = finals[0]  # the reference is the final figure; the reason names both
         if verdict != "supported" and not downgraded:
             parts.append(f"{claim.quantity_text} is {_off(claim, best.value, unit)}")
         if verdict == "contradicted" and (near := self._other_scope(claim, want, tol)):
@@ -286,11 +292,18 @@ class Checker:
             if not self._public(best):
                 parts.append("(the final figure came out after the text; no figure of this "
                              "scope that was public then agrees either)")
-        others = [r for v, r in judged if r is not best][:2]
+        others = [r for v, r in judged if r is not best and r is not matched][:2]
         if others:
             parts.append("also " + "; ".join(describe(r, short=True) for r in others))
-        return self.verdict(claim, verdict, "; ".join(parts), series=best.series_id,
-                            ref=best.value, ref_period=best.label, source=best.source_id)
+        out = self.verdict(claim, verdict, "; ".join(parts), series=best.series_id,
+                           ref=best.value, ref_period=best.label, source=best.source_id)
+        out.reference_status = matched.status
+        out.reference_published = matched.published or None
+        if downgraded:
+            out.revised_to = finals[0].value  # the vintage matched, revised since to the final
+            if matched.published:
+                out.reason += f"; the {matched.status} figure was published {matched.published}"
+        return out
 
     def _other_scope(self, claim: Claim, want: Want, tol: Tolerance) -> str:
         """A figure of another scope (intent, drug, sex) that the claim's number matches:
@@ -657,6 +670,26 @@ class Checker:
         return self.verdict(claim, "contradicted",
                             f"the timeline dates {label}, not {claim.quantity_text}",
                             ref=when, ref_period=when, source=ev["source_id"])
+
+
+def describe_want(want: Want) -> str:
+    """A claim's scope in words, for people and for ``--json``'s ``scope`` key."""
+    parts = ["/".join(want.measures), want.units[0] if len(want.units) == 1 else "rate"]
+    for name, value in (("drug", want.drug), ("intent", want.intent), ("sex", want.sex),
+                        ("age", want.age_group)):
+        if value not in (TOTAL, "_Z"):
+            parts.append(f"{name}={value}")
+    if want.area:
+        parts.append(want.area)
+    if want.period is not None:
+        parts.append(want.period.label)
+    if want.per_day:
+        parts.append("per day")
+    if want.agency:
+        parts.append(f"according to {want.agency}")
+    if want.status:
+        parts.append(want.status)
+    return "; ".join(parts)
 
 
 def _date_bounds(period: str) -> tuple[str, str]:

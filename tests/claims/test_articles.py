@@ -45,7 +45,9 @@ def test_reasons_name_the_reference_figure(evidence):
     assert first.verdict == "approximately_right"
     assert "105,007" in first.reason and "107,543" in first.reason
     assert "provisional" in first.reason
-    assert first.reference_value == 105007 and first.source == "nchs-db"
+    # the verdict rests on the provisional vintage; the final count it was revised to is named
+    assert first.reference_value == 107543 and first.revised_to == 105007
+    assert first.to_json()["revised_to"] == 105007
     assert first.snapshot == "test-snapshot"
 
 

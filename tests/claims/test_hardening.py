@@ -100,7 +100,8 @@ def test_a_thousand_numbers_are_checked_within_a_second_of_cpu(ev):
 
 
 def test_crlf_input_keeps_offsets_into_the_text_as_given(ev):
-    text = "Overdose deaths reached 106,699 in 2021.\r\nMexico recorded 32,252 homicides in 2023.\r\n"
+    text = ("Overdose deaths reached 106,699 in 2021.\r\n"
+            "Mexico recorded 32,252 homicides in 2023.\r\n")
     for v in aidwatch.check_text(text, evidence=ev):
         assert text[v.claim.start:v.claim.end] == v.claim.quantity_text
 
