@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 from rich.panel import Panel
 from rich.table import Table
@@ -724,6 +725,14 @@ def main() -> None:
     except KeyboardInterrupt:
         c.err.print("interrupted")
         sys.exit(130)
+    except duckdb.Error as exc:  # the store failed mid-command (damage found while reading)
+        if STATE["debug"]:
+            raise
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        c.err.print(f"error: reading the store failed: {first} (if it keeps failing, the store "
+                    "may be damaged: move it away and the next command rebuilds it from the "
+                    "embedded data; --debug for details)", soft_wrap=True)
+        sys.exit(1)
     except OSError as exc:  # a file-system failure no command foresaw: one line, not a trace
         if STATE["debug"]:
             raise

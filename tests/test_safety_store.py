@@ -291,3 +291,13 @@ def test_a_break_at_the_first_year_says_why_instead_of_contradicting_itself(run_
     assert code == 0, err
     readings = [e["reading"] for e in json.loads(out)]
     assert readings and all("no data before it" in r and "outside" not in r for r in readings)
+
+
+def test_damage_found_mid_command_is_one_line_naming_the_store(run_cli, db_path, monkeypatch):
+    def broken(self, ids=None):
+        raise duckdb.IOException("IO Error: Corrupt database file: computed checksum does "
+                                 "not match stored checksum in block 7")
+
+    monkeypatch.setattr(store_mod.Store, "sources", broken)
+    code, out, err = run_cli(db_path, "sources")
+    assert code == 1 and one_line_error(err) and "damaged" in err and out == ""
