@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
-import tempfile
-import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +23,6 @@ from . import settings
 from ._version import __version__
 from .dimensions import period_of
 from .errors import (
-    AidWatchWarning,
     DataValidationError,
     InputError,
     StoreError,
@@ -36,13 +32,15 @@ from .model import STAGES, Series, Source, parse_period, parse_selector
 from .query import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, MEMORY_LIMIT, QueryResult, run_query
 from .storefile import (
     StoreFile,
+    build_file,
     connect,
+    failure_cause,
     first_line,
     inspect_store,
+    install_build,
     is_lock_error,
     refuse,
     remove_stale_builds,
-    set_aside,
     sql_literal,
 )
 from .validate import SCHEMAS, EvidenceBase, data_hash, load_evidence
@@ -175,7 +173,7 @@ def build_store(path: Path, data_dir: Path | None = None) -> Path:
                 and old.meta.get("n_refresh_snapshots", "0") != "0")
     digest = data_hash(data_dir)
     snapshot_id = f"{EMBEDDED}-{digest[:10]}"
-    tmp = _build_file(path)
+    tmp = build_file(path)
     try:
         con = connect(tmp, read_only=False)
         try:
@@ -193,65 +191,17 @@ def build_store(path: Path, data_dir: Path | None = None) -> Path:
             con.execute("CHECKPOINT")
         finally:
             con.close()
-        _install(tmp, path, old, keep_old)
+        install_build(tmp, path, old, keep_old)
     except BaseException as exc:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
         if isinstance(exc, duckdb.Error | OSError):
-            raise StoreError(f"building the store {path} failed: {_cause(exc)}",
+            raise StoreError(f"building the store {path} failed: {failure_cause(exc)}",
                              "nothing was changed: the previous store, if any, is as it was"
                              ) from None
         raise
     remove_stale_builds(path)
     return path
-
-
-def _build_file(path: Path) -> Path:
-    """A fresh temporary name beside ``path`` for a build (the folder made if needed)."""
-    where = "AIDWATCH_HOME" if path.parent == settings.user_data_dir() else "--db"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".building",
-                                        dir=path.parent)
-    except OSError as exc:
-        raise InputError(f"cannot create the store {path}: {exc.strerror} "
-                         f"({exc.filename or path.parent})",
-                         f"pass {where} a folder you can write to") from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()  # DuckDB wants to create the file itself
-    return tmp
-
-
-def _install(tmp: Path, path: Path, old: StoreFile, keep_old: bool) -> None:
-    """Rename the finished build over ``path``; a damaged store or one whose refresh
-    snapshots could not be carried over is first renamed aside, never deleted."""
-    if old.state == "damaged":
-        kept = set_aside(path, "damaged")
-        warnings.warn(AidWatchWarning(
-            f"the store {path} was damaged ({old.detail}); it is kept as {kept} and the store "
-            "was rebuilt from the embedded data; refresh snapshots it may have held are only "
-            "in the kept file (run `aidwatch refresh` to fetch them again)"), stacklevel=3)
-    elif keep_old:
-        kept = set_aside(path, f"schema{old.meta.get('schema_version')}")
-        warnings.warn(AidWatchWarning(
-            f"the store {path} had {old.meta['n_refresh_snapshots']} refresh snapshot(s) in an "
-            f"older layout (schema {old.meta.get('schema_version')}) that cannot be carried "
-            f"over; the old store is kept as {kept} and the embedded data rebuilt (run "
-            "`aidwatch refresh` to fetch them again)"), stacklevel=3)
-    os.replace(tmp, path)
-
-
-def _cause(exc: BaseException) -> str:
-    """The root cause of a failure (DuckDB wraps a full disk in 'TransactionContext Error')."""
-    if isinstance(exc, OSError):
-        return f"{exc.strerror or exc} ({exc.filename})" if exc.filename else str(exc)
-    text = " ".join(str(exc).split())
-    for marker in ("No space left on device", "File too large", "Disk quota exceeded",
-                   "Permission denied", "Read-only file system"):
-        if marker in text:
-            return f"{marker.lower()} — {first_line(exc)}"
-    return first_line(exc)
 
 
 def _existing_store_version(path: Path) -> str | None:

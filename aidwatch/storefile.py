@@ -13,18 +13,25 @@ before anything is written there:
     busy        another process holds the lock
     foreign     anything else (random bytes, a SQLite file, another DuckDB database): never
                 touched
+
+It also holds the file steps of a build: the temporary file beside the store
+(``build_file``), the rename into place that first keeps a damaged or old-layout store aside
+(``install_build``), and the root cause of a failed build (``failure_cause``).
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from .errors import InputError, StoreError
+from . import settings
+from .errors import AidWatchWarning, InputError, StoreError
 
 DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -176,3 +183,51 @@ def remove_stale_builds(path: Path) -> None:
                 leftover.unlink()
         except OSError:
             continue
+
+
+def build_file(path: Path) -> Path:
+    """A fresh temporary name beside ``path`` for a build (the folder made if needed)."""
+    where = "AIDWATCH_HOME" if path.parent == settings.user_data_dir() else "--db"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".building",
+                                        dir=path.parent)
+    except OSError as exc:
+        raise InputError(f"cannot create the store {path}: {exc.strerror} "
+                         f"({exc.filename or path.parent})",
+                         f"pass {where} a folder you can write to") from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # DuckDB wants to create the file itself
+    return tmp
+
+
+def install_build(tmp: Path, path: Path, old: StoreFile, keep_old: bool) -> None:
+    """Rename the finished build over ``path``; a damaged store or one whose refresh
+    snapshots could not be carried over is first renamed aside, never deleted."""
+    if old.state == "damaged":
+        kept = set_aside(path, "damaged")
+        warnings.warn(AidWatchWarning(
+            f"the store {path} was damaged ({old.detail}); it is kept as {kept} and the store "
+            "was rebuilt from the embedded data; refresh snapshots it may have held are only "
+            "in the kept file (run `aidwatch refresh` to fetch them again)"), stacklevel=3)
+    elif keep_old:
+        kept = set_aside(path, f"schema{old.meta.get('schema_version')}")
+        warnings.warn(AidWatchWarning(
+            f"the store {path} had {old.meta['n_refresh_snapshots']} refresh snapshot(s) in an "
+            f"older layout (schema {old.meta.get('schema_version')}) that cannot be carried "
+            f"over; the old store is kept as {kept} and the embedded data rebuilt (run "
+            "`aidwatch refresh` to fetch them again)"), stacklevel=3)
+    os.replace(tmp, path)
+
+
+def failure_cause(exc: BaseException) -> str:
+    """The root cause of a failure (DuckDB wraps a full disk in 'TransactionContext Error')."""
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc} ({exc.filename})" if exc.filename else str(exc)
+    text = " ".join(str(exc).split())
+    for marker in ("No space left on device", "File too large", "Disk quota exceeded",
+                   "Permission denied", "Read-only file system"):
+        if marker in text:
+            return f"{marker.lower()} — {first_line(exc)}"
+    return first_line(exc)
