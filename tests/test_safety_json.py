@@ -11,6 +11,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aidwatch.jsonout import dumps, jsonable
 
@@ -81,3 +83,17 @@ def test_every_json_command_writes_strict_json(run_cli, db_path, args):
     code, out, err = run_cli(db_path, *args)
     assert code == 0, err
     strict_loads(out)
+
+
+_scalars = (st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
+            | st.decimals() | st.dates() | st.datetimes() | st.timedeltas()
+            | st.binary(max_size=20))
+_values = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=4)
+                       | st.dictionaries(st.text(max_size=5) | st.integers(), inner, max_size=4),
+                       max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_values)
+def test_any_nested_value_encodes_to_strict_json(value):
+    strict_loads(dumps(value))
