@@ -231,12 +231,14 @@ def check_articles(store: Store, articles: list[tuple[str, str, str]]) -> tuple[
     """Claim tables for each (name, attribution, text); or no tables and the reason."""
     try:
         from ..claims import check_text, load_evidence
+        from ..textfile import looks_like_html
     except (ImportError, AttributeError):
         return [], f"Claim checking: {NOT_AVAILABLE} (the claim checker is missing)."
     evidence = load_evidence(store)  # read the store once for every article
     tables = []
     for name, attribution, text in articles:
-        verdicts = check_text(text, article=name, evidence=evidence)
+        verdicts = check_text(text, article=name, evidence=evidence,
+                              html=looks_like_html(text, name))
         rows = []
         for v in verdicts:
             row = v.to_json() | {"article": name}

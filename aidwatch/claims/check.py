@@ -72,7 +72,7 @@ def load_evidence(store: Store) -> Evidence:
 
 def check_text(text: str, store: Store | None = None, *, article: str = "-",
                evidence: Evidence | None = None, published: date | None = None,
-               lang: str | None = None) -> list[Verdict]:
+               lang: str | None = None, html: bool | None = None) -> list[Verdict]:
     """Every numeric and dated claim in ``text`` (plain text or HTML), judged against the
     evidence base, plus the text's own consistency findings, in reading order.
 
@@ -82,6 +82,7 @@ def check_text(text: str, store: Store | None = None, *, article: str = "-",
         published: when the text was written or said (default: its ``published:`` header
             line, dateline or HTML date); claims are judged as of that date.
         lang: ``en`` or ``es`` (default: detected).
+        html: whether the text is HTML (default: sniffed from the text).
 
     Example:
         >>> verdicts = check_text("Overdose deaths reached 106,699 in 2021.")
@@ -94,7 +95,7 @@ def check_text(text: str, store: Store | None = None, *, article: str = "-",
                 evidence = load_evidence(s)
         else:
             evidence = load_evidence(store)
-    doc = make_document(text, published=published, lang=lang)
+    doc = make_document(text, published=published, lang=lang, html=html)
     claims = extract_claims(doc, evidence.places)
     checker = Checker(evidence, doc.metadata.published, article)
     verdicts = [checker.check(c) for c in claims]

@@ -127,7 +127,10 @@ def _arithmetic(doc: Document, claims: list[Claim], article: str,
             same = [c for c in levels if c.unit == levels[0].unit] if levels else []
             if len(same) < 2:
                 continue
-            a, b = same[0], same[-1]
+            pair = _base_and_current(r, same, doc)
+            if pair is None:
+                continue  # which figure is the base is not known: no finding
+            a, b = pair
             actual = b.value / a.value
             if r.extra.get("change"):
                 implied, stated = 100 * (actual - 1), r.value
@@ -146,3 +149,21 @@ def _arithmetic(doc: Document, claims: list[Claim], article: str,
                 f"{desc}; it says {r.quantity_text}", round(implied, 3), r.period, article,
                 snapshot, source="the article's own figures"))
     return out
+
+
+def _base_and_current(ratio: Claim, levels: list[Claim], doc: Document
+                      ) -> tuple[Claim, Claim] | None:
+    """The base and the compared figure of a stated change: by the change's years ("4% more
+    than the year before (32,252 in 2023)"), else "from A to B" in reading order."""
+    years = re.fullmatch(r"(\d{4})-(\d{4})", ratio.period or "")
+    if years:
+        base = [c for c in levels if c.period == years[1]]
+        current = [c for c in levels if c.period == years[2]]
+        if len(base) == 1 and len(current) == 1:
+            return base[0], current[0]
+    a, b = levels[0], levels[-1]
+    between = doc.text[a.end:b.start]
+    if re.search(r"\bto\b|\ba\b|\bhasta\b", between) and re.search(
+            r"\bfrom\b|\bde\b|\bdesde\b", doc.text[max(0, a.start - 30):a.start], re.I):
+        return a, b
+    return None

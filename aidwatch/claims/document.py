@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from html.parser import HTMLParser
 
+from ..textfile import looks_like_html as _looks_like_html
+
 MONTHS = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
     "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
@@ -195,7 +197,8 @@ def html_to_text(html: str) -> str:
 
 
 def looks_like_html(raw: str) -> bool:
-    return bool(re.search(r"<(html|body|article|p|div|!doctype)\b", raw[:5000], re.I))
+    """The one sniffing rule of ``aidwatch.textfile`` (a tag near the start)."""
+    return _looks_like_html(raw)
 
 
 # -- sentences -------------------------------------------------------------------------------
@@ -211,6 +214,7 @@ def split_sentences(text: str) -> list[Sentence]:
     end without punctuation (headings); periods after known abbreviations do not end one."""
     sentences: list[Sentence] = []
     para = 0
+    first_line = True
     for pm in re.finditer(r"[^\n]+(?:\n(?![^\S\n]*\n)[^\n]+)*", text):
         block_start = pm.start()
         lines = list(re.finditer(r"[^\n]+", pm.group()))
@@ -229,7 +233,8 @@ def split_sentences(text: str) -> list[Sentence]:
                 cur_start, cur_end = s, e
             else:
                 cur_end = e
-            heading = len(line) < 60 and not re.search(r"[.!?:;,\"”)]$", line)
+            heading = (len(line) < 60 or first_line) and not re.search(r"[.!?:;,\"”)]$", line)
+            first_line = False  # the text's first line is its headline when unpunctuated
             next_bullet = i + 1 < len(lines) and bool(_BULLET.match(lines[i + 1].group().strip()))
             if heading or bullet and next_bullet or re.search(r"[.!?]['\"”’)]*$", line):
                 units.append((cur_start, cur_end))
@@ -354,7 +359,8 @@ def _header_date(value: str) -> date | None:
     return _mk_date(m[1], m[2], m[3]) if m else None
 
 
-def make_document(raw: str, *, published: date | None = None, lang: str | None = None) -> Document:
+def make_document(raw: str, *, published: date | None = None, lang: str | None = None,
+                  html: bool | None = None) -> Document:
     """Text (or HTML) in, a ``Document`` out: sentences with offsets, language, metadata.
 
     Offsets stay those of the text as given (for HTML: of the extracted main text): line
@@ -364,8 +370,11 @@ def make_document(raw: str, *, published: date | None = None, lang: str | None =
     Args:
         published: when the text was written or said (overrides any dateline).
         lang: ``en`` or ``es`` (default: detected).
+        html: whether ``raw`` is HTML (default: sniffed; ``aidwatch.textfile`` also knows it
+            by the file name).
     """
-    text = html_to_text(raw) if looks_like_html(raw) else raw
+    is_html = looks_like_html(raw) if html is None else html
+    text = html_to_text(raw) if is_html else raw
     text = text.replace("\r\n", " \n").replace("\r", "\n").replace("\u00a0", " ")
     header, body_start = read_header(text)
     if body_start:

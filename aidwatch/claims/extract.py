@@ -20,8 +20,10 @@ from .periods import (
     DateExpr,
     comparison,
     extra_dates,
+    month_days,
     relative_dates,
     resolve_months,
+    same_window,
     shift_year_back,
     span_of,
 )
@@ -570,6 +572,7 @@ def extract_claims(doc: Document, places: dict[str, str] | None = None) -> list[
         "US" if "us" in lead and "mx" not in lead else ("MX" if doc.lang == "es" else None)
     last_period: dict[int, str] = {}
     doc_period: tuple[str, int] | None = None  # the last period stated, and its paragraph
+    last_window: str | None = None  # the last half year or span of months stated
     last_topic: dict[int, str] = {}
     last_year: dict[int, int] = {}
     paragraph_text: dict[int, str] = {}
@@ -589,6 +592,7 @@ def extract_claims(doc: Document, places: dict[str, str] | None = None) -> list[
         explicit = [d.years[0] for d in dates if d.years and d.kind in ("year", "day", "month")]
         context_year = explicit[0] if explicit else last_year.get(sent.paragraph, headline_year)
         rel = relative_dates(raw, today, context_year if not explicit else explicit[0])
+        rel += month_days(raw, today, context_year)
         dates = sorted(dates + [r for r in rel if not any(
             r.start < d.end and d.start < r.end for d in dates)], key=lambda d: d.start)
         for d in dates:
@@ -597,6 +601,15 @@ def extract_claims(doc: Document, places: dict[str, str] | None = None) -> list[
         for d in dates:
             if d.extra.get("previous") and windows:
                 shift_year_back(d, windows[0])
+        # "el mismo periodo de 2018": the window in context (a half year) in that year
+        window = windows[0].period if windows else last_window
+        if window:
+            listed = False  # "el mismo periodo de 2018 (…), 2019 (…) y 2020 (…)"
+            for d in dates:
+                if d.kind == "year" and (listed or _SAME_PERIOD.search(
+                        raw[max(0, d.start - 30):d.start])):
+                    same_window(d, window)
+                    listed = True
         date_spans = [(d.start, d.end) for d in dates]
         quantities = find_quantities(raw, doc.lang, 0, local_skip + date_spans)
         flags = flags_of(raw)
@@ -689,6 +702,8 @@ def extract_claims(doc: Document, places: dict[str, str] | None = None) -> list[
                     claim.period_inferred:
                 last_period[sent.paragraph] = claim.period
                 doc_period = (claim.period, sent.paragraph)
+                if re.fullmatch(r"\d{4}-H[12]|\d{4}-\d\d/\d{4}-\d\d", claim.period):
+                    last_window = claim.period
             if claim.topic:
                 last_topic[sent.paragraph] = claim.topic
         for d in dates:
@@ -721,6 +736,8 @@ _ACTION_WORDS = re.compile(
     r"indict|convict|sentenc|escap|kill|murder|took office|formaliz|present|publish|unveil|"
     r"anunci|lanz|firm|aprob|deten|captur|extradi|sentenci|condena|public|fug|asesin)\w*",
     re.I)
+_SAME_PERIOD = re.compile(r"(?:mismo periodo|mismo per[íi]odo|mismo lapso|mismos meses|same "
+                          r"period|same months)\s+(?:de|del|of|in|en)\s+(?:el\s+)?$", re.I)
 _FROM_BEFORE = re.compile(r"\b(?:from|desde|frente a(?: los| las)?|compared with|than)\s+"
                           r"(?:about |around |nearly |some |los |las |the )?$", re.I)
 _GROUPED = re.compile(r"\d[,.]\d{3}|\smil\s\d{3}|\d[ \u2009\u202f]\d{3}")
@@ -775,6 +792,13 @@ def _period_for(raw: str, q: Quantity, dates: list[DateExpr],
     """The period a quantity refers to, read from the date expressions of its sentence."""
     dates = [d for d in dates if d.period]
     wants_span = q.kind in ("ratio", "change", "money")
+    # "2018 (17 mil 772)": a figure in brackets right after a date is that date's
+    opening = re.search(r"\(\s*$", raw[max(0, q.start - 3):q.start])
+    if opening and q.kind in ("count", "rate", "money"):
+        before = [d for d in dates if 0 <= q.start - d.end <= 3 and d.kind in _SINGLE_KINDS]
+        if before:
+            before[-1].used = True
+            return before[-1].period
     spans = [d for d in dates if d.kind in ("range", "fiscal") and len(d.years) == 2]
     singles = [d for d in dates if d.kind in _SINGLE_KINDS and (len(d.years) == 1 or
                                                                d.kind in ("months", "half"))]

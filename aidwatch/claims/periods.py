@@ -198,6 +198,36 @@ def relative_dates(text: str, today: date | None, context_year: int | None) -> l
     return out
 
 
+_MONTH_DAY = re.compile(
+    rf"\b(?:on\s+|el\s+)?(?P<m>{MONTH_RE})\.?\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\b"
+    rf"(?!,?\s+(?:19|20)\d\d)(?![\d:])|\b(?:el\s+)?(?P<d2>[0-3]?\d)\s+de\s+"
+    rf"(?P<m2>{MONTH_RE})\b(?!\s+(?:de|del)\s+(?:19|20)\d\d)", re.I)
+
+
+def month_days(text: str, today: date | None, context_year: int | None) -> list[DateExpr]:
+    """"on January 5", "el 28 de febrero": a day whose year is the one in context (else the
+    text's own year, or the year before for a month still to come). Never used to contradict:
+    the year is inferred."""
+    out = []
+    for m in _MONTH_DAY.finditer(text):
+        word, day = (m["m"], m["d"]) if m["m"] else (m["m2"], m["d2"])
+        if word.lower() == "may" and not word[0].isupper():
+            continue
+        mo = _month(word)
+        if context_year:
+            y = context_year
+        elif today is not None:
+            y = today.year if mo <= today.month else today.year - 1
+        else:
+            continue
+        span = span_of(f"{y}-{mo:02d}-{int(day):02d}")
+        if span is None:
+            continue
+        out.append(DateExpr(m.start(), m.end(), "day", span.start.isoformat(), (y,),
+                            m.group(), span=span, extra={"relative": True}))
+    return out
+
+
 def resolve_months(d: DateExpr, year: int | None) -> None:
     """Give a month span without a year ("between January and June") the year in context."""
     if d.months is None or year is None or d.period:
@@ -272,3 +302,21 @@ def shift_year_back(rel: DateExpr, window: DateExpr) -> None:
             else f"{st.year - 1}-{st.month:02d}/{e.year - 1}-{e.month:02d}"
     rel.kind = window.kind
     rel.years = (rel.span.start.year,)
+
+
+def same_window(d: DateExpr, window: str) -> None:
+    """"el mismo periodo de 2018" after a half year or span of months: that window in 2018."""
+    y = d.years[0]
+    if m := re.fullmatch(r"\d{4}-(H[12])", window):
+        period = f"{y}-{m[1]}"
+    elif m := re.fullmatch(r"(\d{4})-(\d\d)/(\d{4})-(\d\d)", window):
+        if m[1] != m[3]:
+            return
+        period = f"{y}-{m[2]}/{y}-{m[4]}"
+    else:
+        return
+    span = span_of(period)
+    if span is not None:
+        d.period, d.span = period, span
+        d.kind = "half" if span.kind == "half" else "months"
+        d.extra["same_period_as"] = window

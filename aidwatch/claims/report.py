@@ -14,13 +14,13 @@ from rich.text import Text
 
 from ..errors import InputError
 from ..jsonout import write_json_line
+from ..textfile import read_text_input
 from .check import (
     Store,
     check_text,
     describe_metadata,
     expand_paths,
     load_evidence,
-    read_input,
     summarize,
 )
 from .records import Verdict
@@ -116,7 +116,8 @@ def run_check(paths: list[str], store: Store, *, as_json: bool, out: Console,
         for path in files:
             bar.update(task, description=f"checking {path[-40:]}")
             try:
-                name, text = read_input(path)
+                got = read_text_input(path)
+                name, text = got.name, got.text
             except InputError as exc:
                 if len(files) == 1:
                     raise
@@ -125,7 +126,7 @@ def run_check(paths: list[str], store: Store, *, as_json: bool, out: Console,
                 bar.advance(task)
                 continue
             verdicts = check_text(text, article=name, evidence=evidence,
-                                  published=published, lang=lang)
+                                  published=published, lang=lang, html=got.is_html)
             n_articles += 1
             totals.update(v.verdict for v in verdicts)
             if as_json:

@@ -210,6 +210,14 @@ class Checker:
         if "area" in want.assumed and not (claim.flags & {"us", "mx"}) and \
                 rs.measure != "overdose_deaths":  # the store's overdose counts are all U.S.
             return "the text does not say which country the figure is for"
+        if refs and all(r.status != "final" for r in refs):
+            newest = max((r.published for r in refs), default="")
+            later = self.article_date is None or not newest or (
+                self.article_date.isoformat() > newest and
+                (self.article_date - date.fromisoformat(newest[:7] + "-01")).days > 120)
+            if later:
+                return ("the store holds only a non-final figure of this scope; the text may "
+                        "cite a later revision")
         agencies = {r.agency for r in refs}
         off = min((abs(claim.value - r.value) / abs(r.value) for r in refs
                    if r.value and claim.value is not None), default=0.0)

@@ -131,3 +131,15 @@ def test_a_drug_that_does_not_scope_the_count_is_not_taken_as_its_scope(ev):
     v = _one("Fentanyl trafficked by the Sinaloa cartel drove overdose deaths to 106,699 in "
              "2021.", ev, "count")
     assert v.verdict == "supported", v.reason
+
+
+def test_html_is_known_by_its_extension_even_behind_a_long_head(run_cli, db_path, tmp_path):
+    page = ("<html><head><style>" + "x{}" * 4000 + "</style></head><body><p>Overdose deaths "
+            "reached 106,699 in 2021.</p></body></html>")
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    code, out, err = run_cli(db_path, "check", str(path), "--json")
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+    assert [r["quantity_text"] for r in rows] == ["106,699"]
+    assert rows[0]["verdict"] == "supported"
