@@ -143,3 +143,14 @@ def test_html_is_known_by_its_extension_even_behind_a_long_head(run_cli, db_path
     rows = [json.loads(line) for line in out.splitlines() if line.strip()]
     assert [r["quantity_text"] for r in rows] == ["106,699"]
     assert rows[0]["verdict"] == "supported"
+
+
+def test_an_impossible_date_in_one_file_of_a_folder_leaves_the_others_checked(run_cli, db_path,
+                                                                              tmp_path):
+    (tmp_path / "a.txt").write_text("The summit was held on 30 February 2020.\n")
+    (tmp_path / "b.txt").write_text("Overdose deaths reached 106,699 in 2021.\n")
+    code, out, err = run_cli(db_path, "check", str(tmp_path), "--json")
+    assert code == 0 and "Traceback" not in err
+    rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+    assert {r["article"] for r in rows} == {"a.txt", "b.txt"}
+    assert any("not a calendar date" in r["reason"] for r in rows)

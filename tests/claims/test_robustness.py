@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+from datetime import date
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +24,11 @@ PIECES = st.sampled_from([
     "Zambada", "detained", "Cienfuegos", "arrested", ".", ",", "\n", "\n\n", "(", ")", "$",
     "%", "-", "–", "FY", "mil millones de dólares", "homicidios", "se triplicaron", "<p>",
     "</p>", "<script>", "MENAFN14102024007421016031ID1", "Tuesday, 02 January 2024",
-    "U.S.", "0", "0.0", "1e9", "9" * 30, "€", "Ω",
+    "U.S.", "0", "0.0", "1e9", "9" * 30, "€", "Ω", "30 February 2020", "31 September 2021",
+    "29 mil 675", "cinco mil 370", "3 mil 500 millones", "first half of 2022", "primer semestre",
+    "12 months ending in April", "the previous year", "el año pasado", "este martes",
+    "a day", "promedio diario", "women", "mujeres", "aged 15 to 24", "R$0 billion ($0 billion)",
+    "lower than in 2022", "up 16% from 2020", "published: 2024-05-20\n---\n", "\r\n",
 ])
 
 
@@ -30,10 +38,14 @@ def _check(text: str) -> None:
     for v in verdicts:
         assert v.verdict in ("supported", "approximately_right", "contradicted",
                              "unverifiable")
+        assert 0 <= v.claim.start <= v.claim.end <= len(doc_text)  # spans inside the text
         assert doc_text[v.claim.start:v.claim.end] == v.claim.quantity_text
         if v.verdict != "unverifiable" and v.claim.kind not in ("consistency",):
             assert v.reference_value is not None  # never a verdict without a reference
-        v.to_json()
+        row = json.loads(json.dumps(v.to_json(), allow_nan=False))  # strict JSON
+        for part in (row["period"] or "").replace("|", "/").split("/"):
+            if re.fullmatch(r"\d{4}-\d\d-\d\d", part):  # never an invalid calendar date
+                date.fromisoformat(part)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
