@@ -577,8 +577,23 @@ def extract_claims(doc: Document, places: dict[str, str] | None = None) -> list[
     last_year: dict[int, int] = {}
     paragraph_text: dict[int, str] = {}
     prev_sentence: Sentence | None = None
+    table: _Table | None = None
     for sent in doc.sentences:
         raw = doc.text[sent.start:sent.end]
+        if matcher is not None:
+            header = _table_header(raw)
+            if header is not None:
+                table = header
+                prev_sentence = sent
+                continue
+            if table is not None:
+                rows = _table_row(doc, sent, raw, table, matcher, meta, last_topic,
+                                  headline_topic)
+                if rows is not None:
+                    claims.extend(rows)
+                    prev_sentence = sent
+                    continue
+                table = None  # the table has ended
         local_skip = [(s - sent.start, e - sent.start) for s, e in skip_spans
                       if s < sent.end and e > sent.start]
         if local_skip and sum(e - s for s, e in local_skip) > 0.6 * len(raw.strip()):
@@ -742,6 +757,66 @@ _FROM_BEFORE = re.compile(r"\b(?:from|desde|frente a(?: los| las)?|compared with
                           r"(?:about |around |nearly |some |los |las |the )?$", re.I)
 _GROUPED = re.compile(r"\d[,.]\d{3}|\smil\s\d{3}|\d[ \u2009\u202f]\d{3}")
 CONTEXT_CHARS = 400  # how much of the paragraph before a sentence scopes its figures
+@dataclass
+class _Table:
+    """A table's header line: "State 2010 rate 2016 rate" — one column per year."""
+
+    years: list[int]
+    kind: str  # rate or count
+
+
+_TABLE_HEAD = re.compile(r"^\s*(?:state|estado|entidad(?: federativa)?|jurisdiction|"
+                         r"county|municipio)\b", re.I)
+_TABLE_ROW = re.compile(r"^\s*(?P<name>[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ .'-]*?)\s+"
+                        r"(?P<nums>\d[\d.,]*(?:\s+\d[\d.,]*)+)\s*$")
+
+
+def _table_header(raw: str) -> _Table | None:
+    if not _TABLE_HEAD.match(raw) or len(raw) > 120:
+        return None
+    years = [int(y) for y in re.findall(rf"(?<!\d){YEAR}(?!\d)", raw)]
+    if not years:
+        return None
+    kind = "rate" if re.search(r"\brates?\b|\btasas?\b|per 100", raw, re.I) else "count"
+    return _Table(years, kind)
+
+
+def _table_row(doc: Document, sent: Sentence, raw: str, table: _Table, places: Places,
+               meta, last_topic: dict[int, str], headline_topic: str | None
+               ) -> list[Claim] | None:
+    """Claims of one table row ("West Virginia 28.9 52.0"), or None when it is no row."""
+    m = _TABLE_ROW.match(raw)
+    if not m:
+        return None
+    found = places.find_any(m["name"])
+    nums = list(re.finditer(r"\d[\d.,]*", m["nums"]))
+    if not found or len(nums) != len(table.years):
+        return None
+    geo = found[0][0]
+    topic = last_topic.get(sent.paragraph - 1) or last_topic.get(sent.paragraph) or \
+        headline_topic
+    out = []
+    base = m.start("nums")
+    for num, year in zip(nums, table.years, strict=True):
+        value, hw = parse_number(num.group(), doc.lang)
+        start = base + num.start()
+        rs = read_scope(raw, start, start + len(num.group()), 0, len(raw), topic=topic,
+                        kind=table.kind, flags=flags_of(meta.headline), places=places)
+        rs.area, rs.area_name = geo, places.names.get(geo, geo)
+        rs.unresolved = [u for u in rs.unresolved if u[0] != "area"]
+        out.append(Claim(
+            kind=table.kind, sentence=sent.text, sentence_start=sent.start,
+            sentence_end=sent.end, start=sent.start + start,
+            end=sent.start + start + len(num.group()), quantity_text=num.group(), value=value,
+            unit="per 100,000" if table.kind == "rate" else "count",
+            half_width=hw if table.kind == "rate" else min(hw, max(0.5, 0.025 * value)),
+            period=str(year), topic=topic, flags=flags_of(meta.headline), lang=doc.lang,
+            extra={"scope": rs, "table_row": True, "paragraph": sent.paragraph,
+                   "topic_from": None if topic == last_topic.get(sent.paragraph) else
+                   "the table's context"}))
+    return out
+
+
 _CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:while|whereas|but|and|mientras|pero|y)\b|"
                            r"\.\s|\bwhile\b|\bmientras que\b", re.I)
 

@@ -256,6 +256,14 @@ def read_scope(sentence: str, start: int, end: int, lo: int, hi: int, *, topic: 
             rs.area, rs.area_name = geo, places.names.get(geo, geo)
             if len({f[0] for f in found}) > 1:
                 rs.unresolved.append(("area", "several states named in one clause"))
+    if places is not None and rs.area is None:
+        # "Ohio (39.1)", "Guanajuato, con cuatro mil 333": the place right before the figure
+        head = sentence[max(0, start - 45):start]
+        near = places.find_any(head)
+        if near and re.fullmatch(r"\s*(?:\(|,?\s*(?:con|with|had|tuvo|:)\s*)\s*",
+                                 head[near[-1][2]:]):
+            rs.area = near[-1][0]
+            rs.area_name = places.names.get(rs.area, rs.area)
     if places is not None:
         named = {g for g, _, _ in places.find_any(sentence)}
         if named - {rs.area}:

@@ -154,3 +154,13 @@ def test_an_impossible_date_in_one_file_of_a_folder_leaves_the_others_checked(ru
     rows = [json.loads(line) for line in out.splitlines() if line.strip()]
     assert {r["article"] for r in rows} == {"a.txt", "b.txt"}
     assert any("not a calendar date" in r["reason"] for r in rows)
+
+
+def test_a_table_of_state_rates_is_read_row_by_row(ev):
+    text = ("Drug overdose death rates by state\n\nState 2010 rate 2016 rate\n"
+            "West Virginia 28.9 52.0\nOhio 16.1 39.1\n")
+    verdicts = aidwatch.check_text(text, evidence=ev)
+    rates = [(v.claim.quantity_text, v.claim.period, v.verdict) for v in verdicts
+             if v.claim.kind == "rate"]
+    assert rates == [("28.9", "2010", "supported"), ("52.0", "2016", "supported"),
+                     ("16.1", "2010", "supported"), ("39.1", "2016", "supported")]
