@@ -726,7 +726,7 @@ def extract_claims(doc: Document, places: dict[str, str] | None = None) -> list[
                 last_year[sent.paragraph] = d.years[-1]
             eventful = d.kind in ("day", "month") and _ACTION_WORDS.search(raw) or (
                 d.kind == "year" and _ACTION_WORDS.search(raw[max(0, d.start - 25):d.start]))
-            if (d.used and not eventful) or d.kind in ("since", "relative") or (
+            if (d.used and not eventful) or d.kind == "relative" or (
                     d.extra.get("relative") and d.kind == "year"):
                 continue
             if not d.period and d.kind != "impossible":

@@ -644,6 +644,9 @@ class Checker:
             claim.kind = "consistency"
             return self.verdict(claim, "contradicted",
                                 f"\"{claim.quantity_text}\" is not a calendar date")
+        if claim.extra.get("date_kind") == "since":
+            return self.verdict(claim, "unverifiable", "a comparison with an open span (\"since "
+                                "…\"), which the checker does not evaluate")
         if claim.extra.get("date_kind") not in ("day", "month", "year"):
             return self.verdict(claim, "unverifiable", "a period, not the date of an event")
         found = link_event(self.ev, claim)
