@@ -234,7 +234,8 @@ def split_sentences(text: str) -> list[Sentence]:
             else:
                 cur_end = e
             heading = (len(line) < 60 or first_line) and not re.search(r"[.!?:;,\"”)]$", line)
-            first_line = False  # the text's first line is its headline when unpunctuated
+            if line:
+                first_line = False  # the text's first line is its headline when unpunctuated
             next_bullet = i + 1 < len(lines) and bool(_BULLET.match(lines[i + 1].group().strip()))
             if heading or bullet and next_bullet or re.search(r"[.!?]['\"”’)]*$", line):
                 units.append((cur_start, cur_end))

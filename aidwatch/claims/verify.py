@@ -670,8 +670,8 @@ class Checker:
                                 ref=when, ref_period=when, source=ev["source_id"])
         if ok:
             return self.verdict(claim, "supported",
-                                f"the timeline dates {label}; the sentence names "
-                                f"{', '.join(found.names) or 'no actor'} of it",
+                                f"the timeline dates {label}; the date fits, though the "
+                                "sentence's wording of the action differs from the event's",
                                 ref=when, ref_period=when, source=ev["source_id"])
         if not found.same_event:
             return self.verdict(claim, "unverifiable",
