@@ -95,6 +95,11 @@ _WEEKDAY = re.compile(
     rf"\b(?:(?P<this>this|last|este|el pasado|el|on)\s+)?(?P<wd>{'|'.join(WEEKDAYS)})\b"
     rf"(?!\s*,?\s+(?:\d|{MONTH_RE}))", re.I)
 _DAY_WORD = re.compile(r"\b(?:yesterday|today|ayer|hoy)\b", re.I)
+_AGO = re.compile(r"\b(?:(?P<n>a|one|two|three|four|\d{1,2})\s+(?P<u>days?|weeks?)\s+ago|"
+                  r"hace\s+(?P<n2>un|una|dos|tres|cuatro|\d{1,2})\s+(?P<u2>d[íi]as?|semanas?))\b",
+                  re.I)
+_AGO_N = {"a": 1, "one": 1, "un": 1, "una": 1, "two": 2, "dos": 2, "three": 3, "tres": 3,
+          "four": 4, "cuatro": 4}
 _BARE_MONTH = re.compile(rf"\b(?:in|en|since|desde|by|until|hasta|during|durante)\s+"
                          rf"(?:(?:early|late|mid-?|principios de|finales de)\s+)?"
                          rf"(?P<m>{MONTH_RE})\b(?!\.?\s*(?:\d|of\s+\d|de\s+\d|del\s+\d))",
@@ -168,6 +173,16 @@ def relative_dates(text: str, today: date | None, context_year: int | None) -> l
                             span=year_period(y), extra={"relative": True,
                                                         "previous": previous}))
     if today is not None:
+        for m in _AGO.finditer(text):
+            n_text = (m["n"] or m["n2"]).lower()
+            n = int(n_text) if n_text.isdigit() else _AGO_N.get(n_text, 1)
+            unit = (m["u"] or m["u2"]).lower()
+            days = n * (7 if unit.startswith(("week", "semana")) else 1)
+            when = today - timedelta(days=days)
+            out.append(DateExpr(m.start(), m.end(), "day", when.isoformat(), (when.year,),
+                                m.group(), span=Period(when, when, "day"),
+                                extra={"relative": True, "approximate": unit.startswith(
+                                    ("week", "semana"))}))
         for m in _DAY_WORD.finditer(text):
             delta = {"yesterday": 1, "ayer": 1, "today": 0, "hoy": 0}[m.group().lower()]
             when = today - timedelta(days=delta)
