@@ -18,6 +18,7 @@ from .numbers import (  # noqa: F401 - find_quantities and parse_number are used
     _BARE_NUMBER,
     _CLAUSE_BREAK,
     _PER_DAY_SENTENCE,
+    _RATE_CONTEXT,
     BOILERPLATE,
     Quantity,
     _clause_start,
@@ -397,6 +398,14 @@ def extract_claims(doc: Document, places: dict[str, str] | None = None) -> list[
                        **({"impossible": True} if d.kind == "impossible" else {})}))
         # the paragraph so far, bounded (long paragraphs must not make the work quadratic)
         paragraph_text[sent.paragraph] = (context + " " + raw)[-CONTEXT_CHARS:]
+        if matcher is not None and table is None:
+            lead = raw + " " + context[-300:]
+            own = sorted({d.years[0] for d in dates if d.kind == "year" and d.years})
+            year = str(own[0]) if len(own) == 1 else doc_period[0] if doc_period else None
+            table = _list_header(raw, year) if \
+                raw.rstrip().endswith(":") and _RATE_CONTEXT.search(lead) else None
+            if table is not None and not re.search(r"\brates?\b|per 100|tasas?", raw, re.I):
+                table = _Table(table.years, "rate", list_rows=True)
         prev_sentence = sent
     return claims
 
@@ -419,12 +428,26 @@ class _Table:
 
     years: list[int]
     kind: str  # rate or count
+    list_rows: bool = False  # "• Ohio (39.1)" items after a lead-in ending in ":"
 
 
 _TABLE_HEAD = re.compile(r"^\s*(?:state|estado|entidad(?: federativa)?|jurisdiction|"
                          r"county|municipio)\b", re.I)
 _TABLE_ROW = re.compile(r"^\s*(?P<name>[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ .'-]*?)\s+"
                         r"(?P<nums>\d[\d.,]*(?:\s+\d[\d.,]*)+)\s*$")
+
+
+_LIST_ROW = re.compile(r"^\s*[-•*·–]\s*(?P<name>[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ .'-]*?)\s*"
+                       r"\((?P<nums>\d[\d.,]*)\)[,.;]?\s*$")
+
+
+def _list_header(raw: str, period: str | None) -> _Table | None:
+    """"… 52.0 deaths per 100,000 in 2016. Following West Virginia are:" then "• Ohio (39.1)"."""
+    if not raw.rstrip().endswith(":") or not period or not re.fullmatch(r"\d{4}", period):
+        return None
+    kind = "rate" if re.search(r"\brates?\b|\btasas?\b|per 100|por cada 100", raw, re.I) \
+        else None
+    return _Table([int(period)], kind, list_rows=True) if kind else None
 
 
 def _table_header(raw: str) -> _Table | None:
@@ -441,7 +464,7 @@ def _table_row(doc: Document, sent: Sentence, raw: str, table: _Table, places: P
                meta, last_topic: dict[int, str], headline_topic: str | None
                ) -> list[Claim] | None:
     """Claims of one table row ("West Virginia 28.9 52.0"), or None when it is no row."""
-    m = _TABLE_ROW.match(raw)
+    m = (_LIST_ROW if table.list_rows else _TABLE_ROW).match(raw)
     if not m:
         return None
     found = places.find_any(m["name"])

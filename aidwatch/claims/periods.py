@@ -190,9 +190,11 @@ def relative_dates(text: str, today: date | None, context_year: int | None) -> l
                                 m.group(), span=Period(when, when, "day"),
                                 extra={"relative": True}))
         for m in _WEEKDAY.finditer(text):
-            if not m["this"] and not re.search(r"\b(?:was|were|is|are|fue|fueron|on|el)\s+"
-                                               r"(?:\w+\s+){0,2}$", text[max(0, m.start() - 40):
-                                                                         m.start()], re.I):
+            # a bare weekday: capitalised in English ("announced Tuesday"), after "el" in
+            # Spanish ("el martes")
+            if not m["this"] and not m["wd"][0].isupper() and not re.search(
+                    r"\b(?:was|were|is|are|fue|fueron|on|el)\s+(?:\w+\s+){0,2}$",
+                    text[max(0, m.start() - 40):m.start()], re.I):
                 continue
             wd = WEEKDAYS[m["wd"].lower()]
             delta = (today.weekday() - wd) % 7

@@ -164,3 +164,11 @@ def test_a_table_of_state_rates_is_read_row_by_row(ev):
              if v.claim.kind == "rate"]
     assert rates == [("28.9", "2010", "supported"), ("52.0", "2016", "supported"),
                      ("16.1", "2010", "supported"), ("39.1", "2016", "supported")]
+
+
+def test_a_list_of_states_after_a_lead_in_is_read_item_by_item(ev):
+    text = ("Drug overdose death rates\n\nIn 2016 the highest age-adjusted rates per 100,000 "
+            "were in these states:\n  • West Virginia (52.0)\n  • Ohio (39.1)\n")
+    rates = [(v.claim.quantity_text, v.claim.period, v.verdict)
+             for v in aidwatch.check_text(text, evidence=ev) if v.claim.kind == "rate"]
+    assert rates == [("52.0", "2016", "supported"), ("39.1", "2016", "supported")]
