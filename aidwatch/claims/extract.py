@@ -611,6 +611,15 @@ def _period_for(raw: str, q: Quantity, dates: list[DateExpr],
     if q.kind in ("ratio", "change"):
         return None
     if spans and not wants_span:
+        # "between 2021 and 2022 … from 45.1 to 45.6, … from 19.6 to 19.4": each "from" figure
+        # gets the first year, each "to" figure the last
+        lead = raw[max(0, q.start - 12):q.start]
+        if re.search(r"\b(?:from|de|desde)\s+(?:about |around |an estimated )?$", lead, re.I):
+            spans[0].used = True
+            return str(spans[0].years[0])
+        if re.search(r"\b(?:to|a|hasta)\s+(?:about |around |an estimated )?$", lead, re.I):
+            spans[0].used = True
+            return str(spans[0].years[1])
         # "from 27,700 to 107,450 between 2007 and 2023": the first quantity gets the first
         # year, the last quantity the last year
         d = spans[0]

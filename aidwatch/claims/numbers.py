@@ -114,7 +114,8 @@ _TOPIC_WORD = re.compile(r"homicid\w*|murder\w*|killing\w*|asesinat\w*|overdos\w
                          r"sobredosis|muertes|deaths", re.I)
 _RATE_CONTEXT = re.compile(r"\brates?\b|\btasas?\b|per 100,000|per 100 000|por cada 100|"
                            r"per 100k|deaths per|age-adjusted", re.I)
-_NOT_RATE_AFTER = re.compile(r"^\s*(?:%|percent|per cent|por ciento|years?|años|times|veces|"
+_NOT_RATE_AFTER = re.compile(r"^(?:\s*|-)(?:%|percent|per cent|por ciento|years?|años|times|veces|"
+                             r"weeks?|semanas|"
                              r"million|billion|mil|days?|d[íi]as|months?|meses)\b", re.I)
 # "3% lower than in 2022", "un 5% menos que en 2022": a change, not a share
 _COMPARATIVE = re.compile(
