@@ -308,6 +308,14 @@ def read_scope(sentence: str, start: int, end: int, lo: int, hi: int, *, topic: 
     tail = context[-300:]
     if not (rs.sex or rs.age_group) and (words_for(tail, SEX_WORDS) or age_groups_in(tail)):
         rs.unresolved.append(("context", "a sub-population is named in the sentence before"))
+        # carried over when the sentence before names exactly one ("Adults aged 35 to 44 …
+        # The rates went from 53.8 to 55.3"): used to find support, never to contradict
+        sexes_before = {c for c, _, _ in words_for(tail, SEX_WORDS)}
+        ages_before = {a for a, _, _ in age_groups_in(tail)}
+        if len(sexes_before) == 1 and not ages_before and rs.measure != "femicide_victims":
+            rs.sex = sexes_before.pop()
+        elif len(ages_before) == 1 and not sexes_before:
+            rs.age_group = ages_before.pop()
     elif rs.area in (None, "US", "MX") and places is not None and places.find_any(tail[-250:]):
         rs.unresolved.append(("context", "a state is named in the sentence before"))
     for dim, pat in _UNRESOLVED:
