@@ -1,9 +1,8 @@
-"""Claim → evidence: which series (or funding lines, or event) a claim is about.
+"""The evidence a check reads (``Evidence``: the store's cube, funding lines, events and
+sources as plain frames) and the link from a dated sentence to a timeline event.
 
-Series are discovered from the store's series table (ids, names, units) through a small
-keyword map, never from a list typed here, so series added to the store are picked up as
-they arrive. A claim whose series or period is missing links to nothing, and is then judged
-``unverifiable``.
+Figures are matched to observations in ``match`` (equal dimensions); this module keeps the
+exchange-rate lookup of conversions and the event linker (same actors, same action).
 """
 
 from __future__ import annotations
@@ -16,39 +15,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..model import parse_selector
 from .match import Cube, cube_frame
 from .records import Claim
 
 COUNT_UNITS = {"deaths", "victims", "persons"}
 
-# topic → (series ids of the family, ids to leave out). Matched against the store's ids.
-_DRUGS = r"synthetic|fentanyl|opioid|heroin|cocaine|stimulant|benzo|antidepress|methadone|" \
-         r"prescription|psychostim|methamph"
-FAMILIES: dict[str, tuple[str, str]] = {
-    "overdose": (r"^us\.(?:overdose|drug_poisoning|drug_overdose)", _DRUGS + "|by_state"),
-    "fentanyl": (r"^us\.(?:overdose|drug_poisoning|drug_overdose).*(?:synthetic|fentanyl)",
-                 r"by_state"),
-    "opioid": (r"^us\.(?:overdose|drug_poisoning|drug_overdose).*(?:any_opioid|\.opioids?\b)",
-               r"by_state|synthetic|prescription"),
-    "heroin": (r"^us\.(?:overdose|drug_poisoning).*heroin", r"by_state"),
-    "cocaine": (r"^us\.(?:overdose|drug_poisoning).*cocaine", r"by_state"),
-    "meth": (r"^us\.(?:overdose|drug_poisoning).*(?:psychostim|methamph)", r"by_state"),
-    "homicide.mx": (r"^mx\.homicid", r"by_state|femicid"),
-    "homicide.us": (r"^us\.homicid", r"by_state"),
-    "femicide": (r"^mx\.femicid", r"by_state"),
-}
-# Words in a series id or name that mark a variant of the headline series. A variant is the
-# primary series only when the claim's own words ask for it ("unintentional", "provisional").
-VARIANTS: dict[str, str] = {
-    "provisional": r"provisional|predicted|preliminar|first_release|first announced|12m\b|"
-                   r"12_month|12-month|twelve|rolling",
-    "unintentional": r"unintentional|accidental",
-    "historical": r"historical",
-    "sesnsp": r"sesnsp",
-}
-# Within a family, the series of the national statistical office comes first.
-FAMILY_PREFER: dict[str, str] = {"homicide.mx": r"inegi"}
 _TWELVE_MONTH = re.compile(r"12m(?:\b|_)|12_month|12-month|twelve|rolling", re.I)
 
 
@@ -62,7 +33,6 @@ class Ref:
     status: str
     source_id: str
     name: str
-    variants: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -84,21 +54,6 @@ class Evidence:
     snapshot: str = ""
     places: dict[str, str] = field(default_factory=dict)  # state name → geo code
     cube_frame: pd.DataFrame = field(default_factory=pd.DataFrame)  # the store's cube view
-
-    def place_in(self, sentence: str) -> str | None:
-        """A U.S. or Mexican state the sentence says a figure is for ("in Ohio", "Sinaloa's",
-        "en Chihuahua"), or None. Cartel names ("the Sinaloa cartel") do not count."""
-        if not self.places:
-            return None
-        folded = _fold(sentence)
-        for name in self.places:
-            n = re.escape(_fold(name))
-            if re.search(rf"(?:\b(?:in|en|of|de|for|para|across|throughout)\s+(?:the state "
-                         rf"of\s+|el estado de\s+)?{n}\b|\b{n}'s\b|\b{n}\s+(?:recorded|"
-                         rf"reported|had|saw|registr\w+|report\w+))(?!\s+cartel|\s+c[aá]rtel)",
-                         folded, re.I):
-                return name
-        return None
 
     def __post_init__(self) -> None:
         self.info = {r["series_id"]: r for r in self.series.to_dict("records")}
@@ -136,10 +91,6 @@ class Evidence:
                 self._name_df[k] = self._name_df.get(k, 0) + 1
 
     # -- values --------------------------------------------------------------------------
-    def variants_of(self, series_id: str) -> frozenset[str]:
-        text = f"{series_id} {self.info.get(series_id, {}).get('name', '')}".lower()
-        return frozenset(k for k, pat in VARIANTS.items() if re.search(pat, text))
-
     def annual(self, series_id: str, year: int) -> Ref | None:
         """The value of a series for a calendar year: the annual value, the 12-month-ending
         December value of a rolling series, or the sum of 12 months of a monthly count."""
@@ -149,8 +100,7 @@ class Evidence:
             return None
         name = info.get("name", "") + (f" — {self.place_names.get(geo, geo)}" if geo else "")
         freq = info.get("frequency")
-        mk = lambda period, v: Ref(base, period, v[0], v[1], v[2], name,  # noqa: E731
-                                   self.variants_of(base))
+        mk = lambda period, v: Ref(base, period, v[0], v[1], v[2], name)  # noqa: E731
         if freq == "annual":
             v = self._obs.get((series_id, str(year)))
             return mk(str(year), v) if v else None
@@ -188,106 +138,8 @@ class Evidence:
                 return sid
         return None
 
-    def funding_lines(self, series_id: str) -> pd.DataFrame:
-        """Funding lines selected by a funding series' selector (cumulative lines included)."""
-        lines = self.funding
-        if lines.empty:
-            return lines
-        selector = self.info.get(series_id, {}).get("selector") or ""
-        for fld, values in parse_selector(str(selector)):
-            lines = lines[lines[fld].isin(values)]
-        return lines
-
-    def stem(self, series_id: str) -> str:
-        """The id without its drug and 'total' segments: pairs a part with its whole."""
-        parts = [p for p in series_id.split(".") if p != "total" and not re.search(_DRUGS, p)]
-        return ".".join(parts)
-
     def source_label(self, source_id: str | None) -> str:
         return self.publishers.get(source_id or "", source_id or "")
-
-
-# -- series discovery --------------------------------------------------------------------
-def unit_class(unit: str) -> str:
-    if unit in COUNT_UNITS:
-        return "count"
-    if unit.startswith("per 100,000"):
-        return "rate"
-    if unit == "percent":
-        return "share"
-    return unit
-
-
-def family_key(claim: Claim) -> str | None:
-    topic = claim.topic
-    if topic == "homicide":
-        return "homicide.us" if "us" in claim.flags and "mx" not in claim.flags \
-            else "homicide.mx"
-    return topic if topic in FAMILIES else None
-
-
-def candidates(ev: Evidence, family: str | None, klass: str,
-               flags: frozenset[str] = frozenset()) -> list[str]:
-    """Series of a topic family with the wanted unit class, headline series first.
-
-    Ranking: series whose variant words (provisional, unintentional, historical, SESNSP)
-    the claim does not ask for come last; among equals, the shorter id first.
-    """
-    if family is None or family not in FAMILIES:
-        return []
-    include, exclude = FAMILIES[family]
-    out = []
-    for sid, info in ev.info.items():
-        if info.get("kind") not in ("observation", None) or not re.search(include, sid):
-            continue
-        if exclude and re.search(exclude, sid):
-            continue
-        if unit_class(str(info.get("unit", ""))) != klass:
-            continue
-        out.append(sid)
-
-    def rank(sid: str) -> tuple[int, int, int, int, int, str]:
-        variants = ev.variants_of(sid)
-        unasked = len(variants - flags)
-        asked = -len(variants & flags)
-        age = 0 if ("age_adjusted" in flags) == ("age_adjusted" in sid) else 1
-        preferred = 0 if re.search(FAMILY_PREFER.get(family, "^$"), sid) else 1
-        return (unasked, asked, age, preferred, len(sid), sid)
-
-    return sorted(out, key=rank)
-
-
-def panel_candidates(ev: Evidence, family: str | None, klass: str, geo: str) -> list[str]:
-    """Pseudo-series ``<panel id>@<geo>`` of a family's panels (by state) for one place."""
-    if family is None or family not in FAMILIES:
-        return []
-    include, exclude = FAMILIES[family]
-    exclude = "|".join(p for p in exclude.split("|") if p != "by_state")
-    out = []
-    for sid, info in ev.info.items():
-        if info.get("kind") != "panel" or not re.search(include, sid):
-            continue
-        if exclude and re.search(exclude, sid):
-            continue
-        if unit_class(str(info.get("unit", ""))) == klass:
-            out.append(f"{sid}@{geo}")
-    return sorted(out, key=len)
-
-
-def funding_series(ev: Evidence, claim: Claim) -> list[str]:
-    """Funding series for a money claim: the program series when the text names the program
-    (Mérida, Bicentennial, security cooperation), the all-assistance series otherwise."""
-    ids = [sid for sid, info in ev.info.items() if info.get("kind") == "funding"]
-    programme = re.search(r"m[ée]rida|bicentenn?ial|bicentenario|security|seguridad",
-                          claim.sentence, re.I)
-    def rank(sid: str) -> tuple[int, int]:
-        text = f"{sid} {ev.info[sid].get('name', '')}".lower()
-        is_prog = bool(re.search(r"merida|mérida|bicentennial|security", text))
-        is_total = sid.endswith(".total")
-        if programme:
-            return (0 if is_prog else 1 if is_total else 2, len(sid))
-        return (0 if is_total else 1 if not is_prog else 2, len(sid))
-    return sorted(ids, key=rank)
 
 
 # -- events ------------------------------------------------------------------------------

@@ -116,9 +116,6 @@ class Cube:
                 self._months[(row.series_id, row.area, row.published or "")][
                     (start.year, start.month)] = ref
 
-    def measures(self) -> set[str]:
-        return set(self.by_measure)
-
     def agencies(self) -> set[str]:
         if not hasattr(self, "_agencies"):
             self._agencies = {r.agency for refs in self.by_measure.values() for r in refs}

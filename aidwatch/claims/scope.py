@@ -169,10 +169,6 @@ class Places:
         return out
 
 
-def _near(found: list[tuple[str, int, int]], lo: int, hi: int) -> list[tuple[str, int, int]]:
-    return [f for f in found if lo <= f[1] < hi]
-
-
 def read_scope(sentence: str, start: int, end: int, lo: int, hi: int, *, topic: str | None,
                kind: str, flags: frozenset[str], places: Places | None,
                context: str = "", clause_start: int | None = None,

@@ -10,7 +10,6 @@ import pytest
 
 import aidwatch
 from aidwatch.claims import check_text, load_evidence
-from aidwatch.claims.link import candidates
 from aidwatch.settings import DATA_DIR
 
 US_HOMICIDES = "U.S. homicides reached 21,570 in 2020."
@@ -24,7 +23,8 @@ def test_final_nida_count_is_supported_with_its_source_and_snapshot(store):
 
 
 def test_unknown_topics_and_missing_series_are_unverifiable_on_the_real_store(store):
-    if candidates(load_evidence(store), "homicide.us", "count"):
+    cube = load_evidence(store).cube
+    if any(r.area == "US" and r.unit == "count" for r in cube.by_measure.get("homicides", [])):
         pytest.skip("the embedded data now holds U.S. homicide counts")
     (v,) = check_text(US_HOMICIDES, store)
     assert v.verdict == "unverifiable" and v.reference_value is None

@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 from aidwatch.claims.check import check_text
-from aidwatch.claims.link import Evidence, candidates
+from aidwatch.claims.link import Evidence
+from aidwatch.claims.match import Want, match
+from aidwatch.claims.periods import span_of
 from aidwatch.claims.records import Claim
 from aidwatch.claims.verify import TOLERANCES, Checker, judge
 
@@ -66,13 +68,15 @@ def test_a_provisional_count_stands_in_when_the_final_one_is_missing():
     assert "provisional" in v.reason
 
 
-def test_linker_discovers_series_by_id_and_ranks_the_headline_first(evidence):
-    ids = candidates(evidence, "overdose", "count")
-    assert ids[0] == "us.overdose_deaths.total"
-    assert "us.overdose_deaths.unintentional" in ids
-    assert "us.overdose_deaths.by_state" not in ids  # panels are not national figures
-    asked = candidates(evidence, "overdose", "count", frozenset({"unintentional"}))
-    assert asked[0] == "us.overdose_deaths.unintentional"
+def test_the_cube_matches_equal_dimensions_and_names_the_missing_one(evidence):
+    want = Want(measures=("overdose_deaths",), units=("count",), area="US",
+                period=span_of("2007"))
+    found = match(evidence.cube, want)
+    assert [r.series_id for r in found.refs] == ["us.overdose_deaths.total"]  # not by state
+    unintentional = match(evidence.cube, Want(**{**want.__dict__, "intent": "unintentional"}))
+    assert [r.series_id for r in unintentional.refs] == ["us.overdose_deaths.unintentional"]
+    women = match(evidence.cube, Want(**{**want.__dict__, "sex": "F"}))
+    assert not women.refs and "among women" in women.missing
 
 
 def test_monthly_counts_are_summed_to_a_calendar_year(evidence):
