@@ -264,7 +264,8 @@ def extract_claims(doc: Document, places: dict[str, str] | None = None) -> list[
                  if not any(d.start < e and s < d.end for s, e in local_skip)]
         explicit = [d.years[0] for d in dates if d.years and d.kind in ("year", "day", "month")]
         context_year = explicit[0] if explicit else last_year.get(sent.paragraph, headline_year)
-        rel = relative_dates(raw, today, context_year if not explicit else explicit[0])
+        rel = relative_dates(raw, today, context_year if not explicit else explicit[0],
+                             month_year=last_year.get(sent.paragraph, headline_year))
         rel += month_days(raw, today, context_year)
         dates = sorted(dates + [r for r in rel if not any(
             r.start < d.end and d.start < r.end for d in dates)], key=lambda d: d.start)

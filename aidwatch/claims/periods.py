@@ -153,7 +153,8 @@ def extra_dates(text: str) -> list[DateExpr]:
     return sorted(out, key=lambda d: d.start)
 
 
-def relative_dates(text: str, today: date | None, context_year: int | None) -> list[DateExpr]:
+def relative_dates(text: str, today: date | None, context_year: int | None,
+                   month_year: int | None = None) -> list[DateExpr]:
     """"last year", "el año pasado", "the previous year", "this Thursday", "in March" —
     resolved against the text's date (and, for "the previous year", the year in context)."""
     out: list[DateExpr] = []
@@ -208,7 +209,10 @@ def relative_dates(text: str, today: date | None, context_year: int | None) -> l
             if m["m"].lower() == "may" and not m["m"][0].isupper():
                 continue
             mo = _month(m["m"])
-            y = context_year or (today.year if mo <= today.month else today.year - 1)
+            # "In December alone …, fewer than … of 2022": a bare month takes the year the
+            # text is about (its paragraph or headline), not a comparison year of the sentence
+            y = month_year or context_year or (today.year if mo <= today.month
+                                               else today.year - 1)
             out.append(DateExpr(m.start("m"), m.end(),
                                 "month", f"{y}-{mo:02d}", (y,), m["m"],
                                 span=months_period(y, mo, mo), extra={"relative": True}))
