@@ -316,7 +316,7 @@ def extract_claims(doc: Document, places: dict[str, str] | None = None) -> list[
             if claim.period and claim.period.endswith("~"):
                 claim.period = claim.period[:-1]
                 claim.extra["base_implied"] = True
-            if claim.kind == "ratio" and claim.topic is None:
+            if claim.kind == "ratio" and claim.topic is None and not claim.extra.get("difference"):
                 for d, was in zip(dates, used, strict=True):
                     d.used = was
                 continue  # "visited three times": a multiplier without a subject is no claim
@@ -505,7 +505,7 @@ def _headline_year(headline: str) -> int | None:
 def _claim_from_quantity(doc: Document, sent: Sentence, raw: str, q: Quantity,
                          dates: list[DateExpr], quantities: list[Quantity],
                          flags: frozenset[str]) -> Claim:
-    kind = {"change": "ratio"}.get(q.kind, q.kind)
+    kind = {"change": "ratio", "difference": "ratio"}.get(q.kind, q.kind)
     topic, _ = topic_near(raw, q.start, prefer_drug=(q.kind == "share"))
     if q.kind in ("count", "rate", "change", "ratio") and topic in {"overdose"} | DRUG_TOPICS:
         topic = drug_topic(raw) or topic
@@ -524,7 +524,8 @@ def _claim_from_quantity(doc: Document, sent: Sentence, raw: str, q: Quantity,
         start=sent.start + q.start, end=sent.start + q.end, quantity_text=q.text,
         value=q.value, unit=unit, half_width=q.half_width, qualifier=q.qualifier, low=q.low,
         high=q.high, period=period, topic=topic, flags=flags, lang=doc.lang,
-        extra={"change": True} if q.kind == "change" else {})
+        extra={"change": True} if q.kind == "change" else
+        {"difference": True} if q.kind == "difference" else {})
 
 
 _SINGLE_KINDS = ("year", "month", "day", "fiscal", "half", "months", "12m")
@@ -545,7 +546,7 @@ def _period_for(raw: str, q: Quantity, dates: list[DateExpr],
     spans = [d for d in dates if d.kind in ("range", "fiscal") and len(d.years) == 2]
     singles = [d for d in dates if d.kind in _SINGLE_KINDS and (len(d.years) == 1 or
                                                                d.kind in ("months", "half"))]
-    if q.kind in ("ratio", "change"):
+    if q.kind in ("ratio", "change", "difference"):
         windows = [d for d in dates if d.kind in ("12m", "half", "months", "month")]
         if len(windows) == 2 and windows[0].kind == windows[1].kind:
             a, b = sorted(windows, key=lambda d: d.span.start if d.span else d.start)
@@ -558,7 +559,7 @@ def _period_for(raw: str, q: Quantity, dates: list[DateExpr],
                 if d.years[0] in pair:
                     d.used = True
             return f"{pair[0]}-{pair[1]}"
-        if q.kind == "change" and len({d.years[0] for d in years}) == 1:
+        if q.kind in ("change", "difference") and len({d.years[0] for d in years}) == 1:
             # "deaths rose 30% in 2020": the change from the year before
             y = years[0].years[0]
             years[0].used = True

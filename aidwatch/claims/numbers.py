@@ -117,6 +117,9 @@ _RATE_CONTEXT = re.compile(r"\brates?\b|\btasas?\b|per 100,000|per 100 000|por c
 _NOT_RATE_AFTER = re.compile(r"^(?:\s*|-)(?:%|percent|per cent|por ciento|years?|años|times|veces|"
                              r"weeks?|semanas|"
                              r"million|billion|mil|days?|d[íi]as|months?|meses)\b", re.I)
+_DIFFERENCE = re.compile(
+    r"^\s*(?:[a-záéíóúñ-]+\s+){0,3}?(?:(?P<down>fewer|less|menos)|more|más)\s+(?:than|que|"
+    r"respecto|frente)\b", re.I)
 # "3% lower than in 2022", "un 5% menos que en 2022": a change, not a share
 _COMPARATIVE = re.compile(
     r"^\s+(?:(?P<down>lower|fewer|less|below|smaller|menos|menor|por debajo)|higher|more|"
@@ -289,6 +292,13 @@ def find_quantities(text: str, lang: str = "en", offset: int = 0,
                  and not _NOT_RATE_AFTER.match(rest))
         if COUNT_NOUNS.match(rest) or grouped or scale_tok or daily:
             hw = min(hw, max(0.5, 0.025 * value))  # "100,000" is read as ±2.5%, not ±50,000
+            diff = _DIFFERENCE.match(rest)
+            if diff:
+                # "1,431 victims fewer than the previous year": a difference between two years
+                signed = -value if diff.group("down") else value
+                out.append(Quantity(start + offset, end + offset, qtext, signed, hw,
+                                    "difference", "count", qual))
+                continue
             out.append(Quantity(start + offset, end + offset, qtext, value, hw, "count",
                                 "count", qual))
         elif ("." in m.group("num") or (

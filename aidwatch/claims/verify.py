@@ -416,20 +416,24 @@ class Checker:
         if not pairs:
             return self.verdict(claim, "unverifiable", f"no values of one series for both "
                                 f"{spans[0].label} and {spans[1].label}")
+        difference = bool(claim.extra.get("difference"))
         refs = []
         for ra, rb in pairs:
             ratio = rb.value / ra.value
-            value = 100 * (ratio - 1) if change else ratio
+            value = rb.value - ra.value if difference else \
+                100 * (ratio - 1) if change else ratio
             status = max(ra.status, rb.status, key=lambda s: STATUS_ORDER.get(s, 9))
             refs.append(replace(rb, value=value, status=status,
                                 period=Period(ra.period.start, rb.period.end, "cumulative"),
                                 derived=f"{fmt(ra.value)} in {ra.label} → {fmt(rb.value)} in "
                                         f"{rb.label}"))
-        tol = TOLERANCES["change" if change else "ratio"]
-        word = not change and claim.half_width == 0 and not re.match(r"\d", claim.quantity_text)
+        tol = Tolerance(rel=0.05) if difference else TOLERANCES["change" if change else "ratio"]
+        word = not (change or difference) and claim.half_width == 0 and \
+            not re.match(r"\d", claim.quantity_text)
 
         def describe(r: Ref, short: bool = False) -> str:
-            what = f"a change of {r.value:+.1f}%" if change else f"a ratio of {r.value:.2f}"
+            what = (f"a difference of {r.value:+,.0f}" if difference else
+                    f"a change of {r.value:+.1f}%" if change else f"a ratio of {r.value:.2f}")
             src = "" if short else f", {self.ev.source_label(r.source_id)}"
             return f"{r.name}: {r.derived} ({r.status}{src}) → {what}"
 

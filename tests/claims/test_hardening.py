@@ -172,3 +172,9 @@ def test_a_list_of_states_after_a_lead_in_is_read_item_by_item(ev):
     rates = [(v.claim.quantity_text, v.claim.period, v.verdict)
              for v in aidwatch.check_text(text, evidence=ev) if v.claim.kind == "rate"]
     assert rates == [("52.0", "2016", "supported"), ("39.1", "2016", "supported")]
+
+
+def test_a_difference_between_two_years_is_judged_as_a_difference(ev):
+    v = _one("Overdose deaths reached 107,941 in 2022, 1,242 more than in 2021.", ev, "ratio")
+    assert v.claim.period == "2021-2022" and v.verdict == "supported", v.reason
+    assert "difference of +1,242" in v.reason
