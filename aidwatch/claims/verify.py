@@ -221,8 +221,8 @@ class Checker:
         agencies = {r.agency for r in refs}
         off = min((abs(claim.value - r.value) / abs(r.value) for r in refs
                    if r.value and claim.value is not None), default=0.0)
-        # INEGI's and SESNSP's counts differ by about a tenth: one agency's count far off
-        # the claim is no sign that the other's agrees
+        # INEGI's and SESNSP's counts differ by about a tenth: a claim within a quarter of the
+        # one agency's count the store has may well be the other agency's figure
         if len(want.measures) > 1 and len(agencies) == 1 and (
                 claim.kind == "ratio" or (claim.kind == "count" and off <= 0.25)):
             other = "SESNSP" if "INEGI" in agencies else "INEGI"
