@@ -3,30 +3,18 @@ benchmark's scoring (benchmarks/claims_accuracy.py) on tiny hand-made label/find
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from .benchmark import bench
+
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "claims" / "corpus"
 
 
-def _load_benchmark():
-    name = "claims_accuracy_benchmark"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / "claims_accuracy.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-bench = _load_benchmark()
 TEXT_ID = re.compile(r"^(en-h|en-s)-\d{2}-[a-z0-9-]+$|^es-\d{2}-[a-z0-9-]+$")
 
 
