@@ -14,12 +14,13 @@ import re
 from dataclasses import dataclass
 
 from .document import MONTH_RE, MONTHS, Document, Sentence
+from .link import ACTION_WORDS
 from .numbers import (  # noqa: F401 - find_quantities and parse_number are used from here too
     _BARE_NUMBER,
     _CLAUSE_BREAK,
-    _PER_DAY_SENTENCE,
     _RATE_CONTEXT,
     BOILERPLATE,
+    PER_DAY,
     Quantity,
     _clause_start,
     find_quantities,
@@ -361,7 +362,7 @@ def extract_claims(doc: Document, places: dict[str, str] | None = None) -> list[
                                headline_state=headline_state)
             claim.extra["scope"] = scope
             if claim.kind == "count" and (scope.per_day or (
-                    (claim.value or 0) < 2000 and _PER_DAY_SENTENCE.search(raw))):
+                    (claim.value or 0) < 2000 and PER_DAY.search(raw))):
                 claim.extra["per_day"] = True
             if claim.kind == "share" and (claim.topic in DRUG_TOPICS | {"overdose"}):
                 claim.extra["denominator"] = "overdose"
@@ -383,8 +384,8 @@ def extract_claims(doc: Document, places: dict[str, str] | None = None) -> list[
         for d in dates:
             if d.years and d.kind in ("year", "day", "month"):
                 last_year[sent.paragraph] = d.years[-1]
-            eventful = d.kind in ("day", "month") and _ACTION_WORDS.search(raw) or (
-                d.kind == "year" and _ACTION_WORDS.search(raw[max(0, d.start - 25):d.start]))
+            eventful = d.kind in ("day", "month") and ACTION_WORDS.search(raw) or (
+                d.kind == "year" and ACTION_WORDS.search(raw[max(0, d.start - 25):d.start]))
             if (d.used and not eventful) or d.kind == "relative" or (
                     d.extra.get("relative") and d.kind == "year"):
                 continue
@@ -411,13 +412,6 @@ def extract_claims(doc: Document, places: dict[str, str] | None = None) -> list[
     return claims
 
 
-# an action next to a date makes it the date of an event ("In June 2008, Congress
-# appropriated", "announced in 2007"), even when a figure of the sentence uses it too
-_ACTION_WORDS = re.compile(
-    r"\b(?:announc|launch|sign|approv|appropriat|enact|arrest|captur|extradit|detain|charg|"
-    r"indict|convict|sentenc|escap|kill|murder|took office|formaliz|present|publish|unveil|"
-    r"anunci|lanz|firm|aprob|deten|captur|extradi|sentenci|condena|public|fug|asesin)\w*",
-    re.I)
 _SAME_PERIOD = re.compile(r"(?:mismo periodo|mismo per[íi]odo|mismo lapso|mismos meses|same "
                           r"period|same months)\s+(?:de|del|of|in|en)\s+(?:el\s+)?$", re.I)
 _FROM_BEFORE = re.compile(r"\b(?:from|desde|frente a(?: los| las)?|compared with|than)\s+"

@@ -203,7 +203,7 @@ def _tokens(text: str) -> dict[str, float]:
             low = low[:-2]
         if low in _STOP or _fold(low) in _STOP or len(low) < 4:
             continue
-        weight = 3.0 if word[0].isupper() and not _CLASS_RES_ANY.fullmatch(word) else 1.0
+        weight = 3.0 if word[0].isupper() and not ACTION_WORDS.fullmatch(word) else 1.0
         key = low[:6]
         out[key] = max(out.get(key, 0.0), weight)
     return out
@@ -213,7 +213,8 @@ def _tokens(text: str) -> dict[str, float]:
 _PLACES = {w[:6] for w in """brooklyn sinaloa mexico tijuana chicago culiacan paso texas york
 washington jalisco guerrero michoacan chihuahua tamaulipas merida congress senate house
 court federal justice department cartel navy army police state white""".split()}
-_CLASS_RES_ANY = re.compile("|".join(f"(?:{p})" for p in _CLASSES.values()), re.I)
+# any action word: a date next to one is the date of an event (used by the extractor too)
+ACTION_WORDS = re.compile("|".join(f"(?:{p})" for p in _CLASSES.values()), re.I)
 
 
 @dataclass(frozen=True)

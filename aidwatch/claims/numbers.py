@@ -107,9 +107,10 @@ _CHANGE_BY = re.compile(
 _AGE_AFTER = re.compile(r"^\s*(?:(?:and|or|y|o)\s+(?:older|over|up|m[áa]s)\b|years?[- ]old|"
                         r"-year-olds?|(?:to|-|–|a)\s*\d{1,2}\s*(?:years|años|-year))", re.I)
 _AGE_BEFORE = re.compile(r"\b(?:aged?|ages|edad(?:es)? de)\s*$", re.I)
-_PER_DAY_SENTENCE = re.compile(r"\bdaily average\b|\baverage daily\b|\bper day\b|"
-                               r"\ba day\b|\bpromedio diario\b|\bal d[íi]a\b|"
-                               r"\bdiari[oa]s\b|\bdaily\b", re.I)
+# "90 killings a day", "promedio diario", "per day": a figure per day (one pattern for the
+# figure's own words and for its sentence)
+PER_DAY = re.compile(r"\b(?:a|per|each|every|cada|por|al)\s+d[íi]a\b|\ba day\b|\bdaily\b|"
+                     r"\bdiari[oa]s?\b|\bpromedio diario\b|\bper day\b|\bdiariamente\b", re.I)
 _TOPIC_WORD = re.compile(r"homicid\w*|murder\w*|killing\w*|asesinat\w*|overdos\w*|"
                          r"sobredosis|muertes|deaths", re.I)
 _RATE_CONTEXT = re.compile(r"\brates?\b|\btasas?\b|per 100,000|per 100 000|por cada 100|"

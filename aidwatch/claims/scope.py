@@ -21,6 +21,7 @@ from ..dimensions import (
     age_groups_in,
     words_for,
 )
+from .numbers import PER_DAY
 
 DRUG_TOPICS = {"fentanyl", "heroin", "cocaine", "meth", "opioid", "overdose"}
 _SEIZURE = re.compile(r"\bseiz\w*|\bincaut\w*|\bdecomis\w*|\basegur(?:ó|aron|amiento)\w*|"
@@ -69,8 +70,6 @@ _PERIOD_WORDS = re.compile(
     r"\bterm\b|\b(?:este|ese|mismo|dicho) "
     r"(?:periodo|período|lapso|mes)\b|\b(?:this|that|the same) (?:period|month)\b|"
     r"\b12[- ]month\b|\b(?:12|twelve) months\b|\bdoce meses\b|\b12 meses\b", re.I)
-_PER_DAY = re.compile(r"\b(?:a|per|each|every|cada|por|al)\s+d[íi]a\b|\ba day\b|\bdaily\b|"
-                      r"\bdiari[oa]s?\b|\bpromedio diario\b|\bper day\b|\bdiariamente\b", re.I)
 _AGE_ADJ = re.compile(r"age[- ]adjusted|ajustada por edad|age-standardi[sz]ed", re.I)
 _CRUDE = re.compile(r"\bcrude\b|\btasa bruta\b", re.I)
 
@@ -287,8 +286,8 @@ def read_scope(sentence: str, start: int, end: int, lo: int, hi: int, *, topic: 
     if kind == "rate":
         rs.age_adjusted = True if _AGE_ADJ.search(sentence) else (
             False if _CRUDE.search(sentence) else None)
-    rs.per_day = bool(_PER_DAY.search(sentence[end:hi][:60]) or
-                      _PER_DAY.search(sentence[max(lo, start - 30):start]))
+    rs.per_day = bool(PER_DAY.search(sentence[end:hi][:60]) or
+                      PER_DAY.search(sentence[max(lo, start - 30):start]))
     if m := _PERIOD_WORDS.search(clause) or _PERIOD_WORDS.search(sentence):
         rs.period_words = m.group()
     # a sub-population named elsewhere in the sentence ("… del sexo femenino, pero en total
