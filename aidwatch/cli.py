@@ -134,6 +134,10 @@ def data_show(
     """
     with store(snapshot) as s:
         info = s.series_info(series_id)
+        if info.kind == "funding" and as_of is not None:
+            raise InputError("--as-of applies to observation series; funding lines carry "
+                             "stages and documents, not vintages",
+                             f"see `aidwatch data show {series_id} --by source`")
         if info.kind == "funding":
             df = funding_table(s, series_id, by=by, stage=stage,
                                constant_dollars=constant_dollars, include_cumulative=cumulative,

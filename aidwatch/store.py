@@ -103,6 +103,9 @@ CURRENT_VIEWS = "\n".join(
 # they stand): it outranks the dated first announcements kept as vintages.
 CURRENT_VINTAGE = ("QUALIFY row_number() OVER (PARTITION BY series_id, geo, period ORDER BY "
                    "(status = 'final') DESC, (published = '') DESC, published DESC) = 1")
+# The value of a period as published on a date: the newest vintage not later than it.
+AS_OF_VINTAGE = ("QUALIFY row_number() OVER (PARTITION BY series_id, geo, period ORDER BY "
+                 "published DESC) = 1")
 
 
 @dataclass(frozen=True)
@@ -355,7 +358,7 @@ class Store:
                 SELECT series_id, min(period_start) AS s, max(period_start) AS e,
                        arg_min(period, period_start) AS first_period,
                        arg_max(period, period_start) AS last_period,
-                       count(*) AS n, count(DISTINCT geo) AS n_geo,
+                       count(DISTINCT (geo, period)) AS n, count(DISTINCT geo) AS n_geo,
                        list(DISTINCT source_id ORDER BY source_id) AS sources,
                        list(DISTINCT status ORDER BY status) AS statuses
                 FROM observations WHERE snapshot_id = $1 GROUP BY series_id)
@@ -403,13 +406,16 @@ class Store:
         for bound, op in ((start, ">="), (end, "<=")):
             if bound:
                 try:
+                    # the bound's span by the series' own period kind (a 12-month-ending
+                    # "2020-03" starts in April 2019, as its stored period_start does)
+                    params.append(period_of(str(bound), info.period_kind).start
+                                  if info.period_kind else
+                                  parse_period(str(bound), info.frequency))
                     sql += f" AND period_start {op} ?"
-                    params.append(parse_period(str(bound), info.frequency))
-                except ValueError as exc:
-                    raise InputError(str(exc), f"{info.series_id} is {info.frequency}") from None
-        pick = CURRENT_VINTAGE if as_of is None else (
-            "QUALIFY row_number() OVER (PARTITION BY series_id, geo, period ORDER BY "
-            "published DESC) = 1")
+                except ValueError:
+                    raise InputError(f"period {str(bound)!r} is not a valid {info.frequency} "
+                                     "period", f"{info.series_id} is {info.frequency}") from None
+        pick = CURRENT_VINTAGE if as_of is None else AS_OF_VINTAGE
         df = self._q(sql + f" {pick} ORDER BY geo, period_start", params)
         if geo and df.empty:
             geos = self._q("SELECT DISTINCT geo FROM observations WHERE snapshot_id = ? AND "
@@ -422,7 +428,10 @@ class Store:
     def vintages(self, series_id: str) -> pd.DataFrame:
         """The vintages of a series: one row per publication date (blank: the publisher's
         current file), with how many values, which periods and statuses it holds."""
-        self.series_info(series_id)
+        if self.series_info(series_id).kind == "funding":
+            raise InputError(f"{series_id} is a funding series: its lines carry stages and "
+                             "documents, not vintages", "see `aidwatch data show "
+                             f"{series_id} --by source`")
         return self._q("""
             SELECT published, count(*) AS n_values,
                    arg_min(period, period_start) AS first_period,

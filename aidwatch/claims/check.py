@@ -38,7 +38,11 @@ def load_evidence(store: Store) -> Evidence:
         "SELECT o.series_id, o.geo, o.period, o.value, o.status, o.source_id FROM observations o "
         "JOIN series s ON s.snapshot_id = o.snapshot_id AND s.series_id = o.series_id "
         "WHERE o.snapshot_id = ? AND (s.kind = 'observation' OR (s.kind = 'panel' AND "
-        "(o.series_id LIKE 'us.%' OR o.series_id LIKE 'mx.%')))", [snap]).df()
+        "(o.series_id LIKE 'us.%' OR o.series_id LIKE 'mx.%'))) "
+        # one value per period: the current vintage, as Store.series gives it
+        "QUALIFY row_number() OVER (PARTITION BY o.series_id, o.geo, o.period ORDER BY "
+        "(o.status = 'final') DESC, (o.published = '') DESC, o.published DESC) = 1",
+        [snap]).df()
     cube = store.con.execute(
         "SELECT series_id, measure, unit, drug, intent, sex, age_group, area, period_start, "
         "period_end, period_kind, status, published, agency, source_id, value FROM cube "

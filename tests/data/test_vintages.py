@@ -36,3 +36,23 @@ def test_as_of_must_be_a_date(run_cli, db_path):
     code, out, err = run_cli(db_path, "data", "show", "mx.homicides.inegi.count",
                              "--as-of", "2023-13-01")
     assert code == 2 and "not a date" in err and "Traceback" not in err
+
+
+def test_period_bounds_of_a_12_month_ending_series_use_its_own_periods(store):
+    df = store.series("us.overdose_deaths.provisional_12m", start="2021-12", end="2021-12")
+    assert df["period"].tolist() == ["2021-12"]
+    assert store.series("us.overdose_deaths.provisional_12m", start="2021-01",
+                        end="2021-03").empty
+
+
+def test_data_list_counts_one_value_per_period_whatever_its_vintages(store):
+    listed = store.list_series().set_index("id")
+    periods = store.series("mx.homicides.inegi.count")["period"]
+    assert listed.loc["mx.homicides.inegi.count", "n_obs"] == periods.nunique()
+
+
+def test_funding_series_have_no_vintages_or_as_of(run_cli, db_path):
+    for args in (("data", "vintages", "us.aid.mexico"),
+                 ("data", "show", "us.aid.mexico", "--as-of", "2020-01-01")):
+        code, out, err = run_cli(db_path, *args)
+        assert code == 2 and "funding" in err and "Traceback" not in err
