@@ -220,11 +220,11 @@ def _value_text(value) -> str:
     return str(value)
 
 
-def checked_text(text: str) -> str:
+def checked_text(text: str, html: bool | None = None) -> str:
     """The text the claim checker reads from ``text`` (HTML pages: their extracted text)."""
     from ..claims.document import make_document
 
-    return make_document(text).text
+    return make_document(text, html=html).text
 
 
 def check_articles(store: Store, articles: list[tuple[str, str, str]]) -> tuple[list[dict], str]:
@@ -237,8 +237,8 @@ def check_articles(store: Store, articles: list[tuple[str, str, str]]) -> tuple[
     evidence = load_evidence(store)  # read the store once for every article
     tables = []
     for name, attribution, text in articles:
-        verdicts = check_text(text, article=name, evidence=evidence,
-                              html=looks_like_html(text, name))
+        is_html = looks_like_html(text, name)  # one answer for the checker and the text box
+        verdicts = check_text(text, article=name, evidence=evidence, html=is_html)
         rows = []
         for v in verdicts:
             row = v.to_json() | {"article": name}
@@ -250,7 +250,7 @@ def check_articles(store: Store, articles: list[tuple[str, str, str]]) -> tuple[
         # The box shows what the checker read (an HTML page's extracted text, not its
         # source): the same text the claims' offsets point into.
         tables.append({"name": name, "attribution": attribution,
-                       "text": checked_text(text), "rows": rows,
+                       "text": checked_text(text, is_html), "rows": rows,
                        "counts": pd.Series([r["verdict"] for r in rows]).value_counts()
                        .to_dict() if rows else {}})
     return tables, ""

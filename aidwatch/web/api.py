@@ -21,6 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from .. import jsonout
 from .._version import __version__
 from ..console import frame_records
 from ..model import STAGES, period_year
@@ -184,12 +185,14 @@ def cumulative_rows(store: Store, series_id: str) -> list[dict]:
 def donor_list(state: WebState, donors: str | None) -> list[str] | None:
     """The donor pool through evaluate's one reader (repeats refused), within the limit."""
     from ..evaluate import parse_donors
+    from ..evaluate.battery import iso3
 
-    pool = parse_donors(donors or None, "donors")
+    # normalised by the battery's own rule, so "col,COL" is a repeat here as on the CLI
+    pool = parse_donors(donors or None, "donors", normalize=iso3)
     if pool is not None and len(pool) > state.limits.max_donors:
         raise HTTPException(422, f"donors: {len(pool)} listed, at most "
                             f"{state.limits.max_donors}")
-    return [str(d).upper() for d in pool] if pool is not None else None
+    return pool
 
 
 def run_evaluation(state: WebState, store: Store, outcome: str | None, method: str | None,
@@ -218,7 +221,7 @@ def check_article(state: WebState, store: Store, text: str, article: str = "-") 
     if state.checks is not None:
         return state.checks.run(store.snapshot.snapshot_id, text, article)
     evidence, _ = state.cached(("evidence", store.snapshot.snapshot_id),
-                               lambda: load_evidence(store), maxsize=256)
+                               lambda: load_evidence(store))
     return verdict_records(check_text(text, article=article, evidence=evidence))
 
 
@@ -460,7 +463,7 @@ async def post_check(request: Request, store: StoreDep,
     verdict, reference_value, source, reason, ...), and a summary by verdict."""
     records = await check_article_async(web_state(request), store, body.text, body.article)
     if format == "jsonl":
-        lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        lines = "".join(jsonout.dumps(r) + "\n" for r in records)  # NaN/Infinity → null
         return Response(lines, media_type="application/x-ndjson", headers={
             "Content-Disposition": 'attachment; filename="claims.jsonl"'})
     return JSONResponse(envelope(store, records, article=body.article,

@@ -138,7 +138,7 @@ class WebState:
         thread-local: FastAPI may run a dependency and its route in different threads.)"""
         key = snapshot or self.default_snapshot
         with self._lock:
-            idle = self._idle.setdefault(key, [])
+            idle = self._idle.get(key)  # a key is added only when a good store comes back
             s = idle.pop() if idle else None
         if s is None:
             with self._lock:
@@ -164,8 +164,11 @@ class WebState:
         return self.cached(key, compute, maxsize=4096)[0]
 
     def cached(self, key: tuple, compute: Callable[[], Any],
-               maxsize: int = 128) -> tuple[Any, bool]:
-        """(value, was_cached): results keyed by their inputs and the snapshot id."""
+               maxsize: int = 4096) -> tuple[Any, bool]:
+        """(value, was_cached): results keyed by their inputs and the snapshot id.
+
+        One cache of one size for every caller (a smaller ``maxsize`` from one caller would
+        trim everybody's entries)."""
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)

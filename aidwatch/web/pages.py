@@ -17,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from .. import jsonout
 from .._version import __version__
 from ..brief import charts, sections
 from ..brief import findings as fd
@@ -398,7 +399,6 @@ async def check_download(request: Request, text: Annotated[str, Form()] = "",
                          article: Annotated[str, Form(max_length=200)] = "pasted text",
                          snapshot: api.SnapshotQ = None):
     """The findings as JSON Lines (the same lines as `aidwatch check --json`)."""
-    import json
 
     state = _state(request)
     if not text.strip():
@@ -409,7 +409,7 @@ async def check_download(request: Request, text: Annotated[str, Form()] = "",
         with state.store(snapshot) as s:
             return api.check_article(state, s, text, article)
     records = await run_in_threadpool(work)
-    body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    body = "".join(jsonout.dumps(r) + "\n" for r in records)  # NaN/Infinity → null
     return Response(body, media_type="application/x-ndjson",
                     headers={"Content-Disposition": 'attachment; filename="claims.jsonl"'})
 
