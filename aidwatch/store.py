@@ -207,17 +207,6 @@ def build_store(path: Path, data_dir: Path | None = None) -> Path:
     return path
 
 
-def _existing_store_version(path: Path) -> str | None:
-    """The schema version of the AidWatch store at ``path`` (None: no store there).
-
-    Raises InputError when the file exists but is not an AidWatch store, so that it is never
-    overwritten.
-    """
-    info = inspect_store(path)
-    refuse(info)
-    return info.meta.get("schema_version") if info.state == "store" else None
-
-
 def _carry_over_refreshes(con: duckdb.DuckDBPyConnection, old: Path) -> None:
     """Copy the refresh snapshots of the old store, in one transaction of their own."""
     con.execute(f"ATTACH {sql_literal(old)} AS old (READ_ONLY)")
@@ -281,7 +270,9 @@ def open_store(path: str | Path | None = None, snapshot: str | None = None, *,
     try:
         con = connect(path, read_only=True, config=config)
     except duckdb.Error as exc:
-        refuse(StoreFile(path, "busy" if is_lock_error(exc) else "foreign", detail=str(exc)))
+        if is_lock_error(exc):
+            refuse(StoreFile(path, "busy", detail=first_line(exc)))
+        # the file was just inspected as a store: say what failed, not "not a store"
         raise StoreError(f"cannot open the store {path}: {first_line(exc)}",
                          "pass --db another path") from None
     return Store(con, path, snapshot)
